@@ -1,0 +1,329 @@
+// The runtime around one GPUDevice: buffer pool, pipeline cache, kernel launcher,
+// command recording, async readback and profiling. It is built from a device the
+// caller already has (device.ts and browser.ts are the only places that acquire
+// adapters), holds no module-level state, and never creates anything at the
+// adapter level, so a host application can bring its own device.
+//
+// Recording model: `run()` appends a dispatch to the open compute pass of the
+// current command encoder; `flush()` ends it and submits once. A training step is
+// therefore one encoder and one submit however many kernels it launches.
+import { DeviceLostError, GpuValidationError, KernelError } from './errors.js';
+import { BufferUsage, STORAGE_USAGE } from './flags.js';
+import { PipelineCache, type Constants } from './pipelines.js';
+import { BufferPool } from './pool.js';
+import { ReadbackRing } from './readback.js';
+import { TimestampProfiler, type KernelTiming } from './profiler.js';
+import { packUniform, type Shader } from './shader.js';
+import { Tensor } from '../tensor.js';
+
+export type AdapterKind = 'gpu' | 'llvmpipe' | 'swiftshader' | 'browser' | 'external';
+
+export interface AdapterDescription {
+  /** Human-readable adapter name, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)". */
+  name: string;
+  kind: AdapterKind;
+  featureLevel: 'core' | 'compatibility';
+  backend: string;
+}
+
+export interface GpuOptions {
+  adapter?: Partial<AdapterDescription>;
+  /** Print the numbered WGSL of a kernel that fails to compile. */
+  debug?: boolean;
+  /** Kept referenced while the runtime lives (Dawn's instance in Node). */
+  owner?: unknown;
+}
+
+/** A null binding is a slot the chosen variant does not read (e.g. bias when HAS_BIAS = 0). */
+export type Binding = Tensor | null;
+
+export interface KernelCall {
+  shader: Shader;
+  entry?: string;
+  constants?: Constants;
+  bindings: Record<string, Binding>;
+  params?: Record<string, number | readonly number[]>;
+  workgroups: readonly [number, number?, number?];
+}
+
+/** A validated dispatch: pipeline, bind group, uniform and grid; can be recorded many times. */
+export interface Dispatch {
+  readonly label: string;
+  readonly pipeline: GPUComputePipeline;
+  readonly bindGroup: GPUBindGroup;
+  readonly workgroups: readonly [number, number, number];
+  readonly uniform: GPUBuffer | null;
+}
+
+export class Gpu {
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  readonly readback: ReadbackRing;
+  readonly adapter: AdapterDescription;
+  readonly debug: boolean;
+  /** Bind groups created so far (a captured step adds none). */
+  bindGroupsCreated = 0;
+  submits = 0;
+
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private transientUniforms: GPUBuffer[] = [];
+  private readonly placeholder: GPUBuffer;
+  private readonly errors: Error[] = [];
+  /** Compile errors go first: the validation errors they cause downstream are noise. */
+  private readonly kernelErrors: KernelError[] = [];
+  private readonly pendingChecks: Promise<void>[] = [];
+  private lost: DeviceLostError | null = null;
+  private profiler: TimestampProfiler | null = null;
+  /** Keeps what `options.owner` names alive as long as the runtime (read by no one). */
+  protected owner: unknown;
+
+  constructor(
+    readonly device: GPUDevice,
+    options: GpuOptions = {},
+  ) {
+    this.debug = options.debug ?? false;
+    this.owner = options.owner;
+    const featureLevel = device.features.has('core-features-and-limits') ? 'core' : 'compatibility';
+    this.adapter = { name: device.label || 'external device', kind: 'external', backend: 'unknown', featureLevel, ...options.adapter };
+    this.pool = new BufferPool(device);
+    this.readback = new ReadbackRing(device);
+    this.pipelines = new PipelineCache(device, (label, shader, error) => this.watchCompile(label, shader, error));
+    this.placeholder = device.createBuffer({ label: 'unused-binding', size: 256, usage: STORAGE_USAGE });
+    device.lost.then((info) => {
+      this.lost = new DeviceLostError(info.reason, info.message);
+    });
+    device.addEventListener('uncapturederror', (event) => {
+      const e = (event as GPUUncapturedErrorEvent).error;
+      this.errors.push(new GpuValidationError(`uncaptured WebGPU error: ${e.message}`));
+    });
+  }
+
+  // ---- tensors -------------------------------------------------------------
+
+  /** An uninitialised pooled tensor. */
+  empty(shape: readonly number[], label: string): Tensor {
+    const size = shape.reduce((a, b) => a * b, 1);
+    return new Tensor(shape, this.pool.acquire(Math.max(4, size * 4), label), 0, true);
+  }
+
+  upload(data: ArrayLike<number>, shape: readonly number[], label: string): Tensor {
+    const t = this.empty(shape, label);
+    if (data.length !== t.size) throw new RangeError(`upload '${label}': ${data.length} values for shape [${shape.join(', ')}] (${t.size} elements)`);
+    this.write(t, data);
+    return t;
+  }
+
+  write(t: Tensor, data: ArrayLike<number>): void {
+    const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
+    this.device.queue.writeBuffer(t.buffer, t.byteOffset, f32.buffer, f32.byteOffset, f32.byteLength);
+  }
+
+  /** Returns pooled tensors' buffers to the pool (views and external tensors are ignored). */
+  release(...tensors: (Tensor | null | undefined)[]): void {
+    for (const t of tensors) if (t?.pooled) this.pool.release(t.buffer);
+  }
+
+  /** Submits pending work and resolves with the tensor's values. */
+  async read(t: Tensor): Promise<Float32Array> {
+    if (t.size === 0) return new Float32Array(0);
+    const bytes = await this.readback.read(
+      t.byteLength,
+      (staging) => {
+        this.endPass();
+        this.currentEncoder().copyBufferToBuffer(t.buffer, t.byteOffset, staging, 0, t.byteLength);
+      },
+      () => this.flush(),
+    );
+    await this.checkErrors();
+    return new Float32Array(bytes);
+  }
+
+  copy(src: Tensor, dst: Tensor): void {
+    if (src.size !== dst.size) throw new RangeError(`copy: ${src} and ${dst} differ in size`);
+    this.endPass();
+    this.currentEncoder().copyBufferToBuffer(src.buffer, src.byteOffset, dst.buffer, dst.byteOffset, src.byteLength);
+  }
+
+  // ---- kernels -------------------------------------------------------------
+
+  /** Validates a call against the shader's reflected bindings and builds its dispatch. */
+  prepare(call: KernelCall): Dispatch {
+    const { pipeline, layout, entry, label } = this.pipelines.get(call.shader, call.entry, call.constants);
+    const given = new Set(Object.keys(call.bindings));
+    const entries: GPUBindGroupEntry[] = [];
+    let uniform: GPUBuffer | null = null;
+    for (const b of entry.bindings) {
+      if (b.access === 'uniform') {
+        const bytes = packUniform(label, entry.uniform!, call.params ?? {});
+        uniform = this.pool.acquire(bytes.byteLength, `${label}:params`, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
+        this.device.queue.writeBuffer(uniform, 0, bytes);
+        entries.push({ binding: b.binding, resource: { buffer: uniform, offset: 0, size: bytes.byteLength } });
+        continue;
+      }
+      if (!given.delete(b.name)) throw new KernelError(label, `binding '${b.name}' was not given (pass null if this variant does not read it)`);
+      const t = call.bindings[b.name];
+      if (t === null || t.size === 0) {
+        entries.push({ binding: b.binding, resource: { buffer: this.placeholder } });
+        continue;
+      }
+      const align = this.device.limits.minStorageBufferOffsetAlignment;
+      if (t.byteOffset % align !== 0) throw new KernelError(label, `binding '${b.name}' starts at byte ${t.byteOffset}, not a multiple of ${align}; bind an aligned view or copy it`);
+      entries.push({ binding: b.binding, resource: { buffer: t.buffer, offset: t.byteOffset, size: t.byteLength } });
+    }
+    if (given.size) throw new KernelError(label, `unknown binding(s) ${[...given].join(', ')} (the entry point reads: ${entry.bindings.map((b) => b.name).join(', ')})`);
+    if (!entry.uniform && call.params && Object.keys(call.params).length) throw new KernelError(label, 'params given but the entry point has no uniform');
+    this.checkAliasing(label, entry.bindings, call.bindings);
+
+    const [x, y = 1, z = 1] = call.workgroups;
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    for (const n of [x, y, z]) {
+      if (!Number.isInteger(n) || n < 0 || n > max) throw new KernelError(label, `workgroup count ${n} is outside 0..${max}`);
+    }
+    this.bindGroupsCreated += 1;
+    const bindGroup = this.device.createBindGroup({ label, layout, entries });
+    return { label, pipeline, bindGroup, workgroups: [x, y, z], uniform };
+  }
+
+  /** Prepares and records a dispatch whose uniform is returned to the pool at flush. */
+  run(call: KernelCall): void {
+    const d = this.prepare(call);
+    if (d.uniform) this.transientUniforms.push(d.uniform);
+    this.record(d);
+  }
+
+  /** Records a prepared dispatch into the open compute pass. */
+  record(d: Dispatch): void {
+    const [x, y, z] = d.workgroups;
+    if (x * y * z === 0) return;
+    if (this.profiler) this.endPass();
+    const pass = this.currentPass(d.label);
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    if (this.profiler) this.endPass();
+  }
+
+  /** Returns a prepared dispatch's uniform buffer to the pool. */
+  dispose(d: Dispatch): void {
+    if (d.uniform) this.pool.release(d.uniform);
+  }
+
+  /** Ends the open pass and submits everything recorded since the last flush. */
+  flush(): void {
+    this.throwReported();
+    if (!this.encoder) return;
+    this.endPass();
+    this.profiler?.encodeResolve(this.encoder);
+    this.device.queue.submit([this.encoder.finish()]);
+    this.submits += 1;
+    this.encoder = null;
+    for (const u of this.transientUniforms) this.pool.release(u);
+    this.transientUniforms = [];
+  }
+
+  /** Waits for submitted work and throws the first error the device reported. */
+  async checkErrors(): Promise<void> {
+    await Promise.all(this.pendingChecks.splice(0));
+    this.throwReported();
+  }
+
+  private throwReported(): void {
+    if (this.lost) throw this.lost;
+    if (this.kernelErrors.length) {
+      this.errors.length = 0;
+      throw this.kernelErrors.shift()!;
+    }
+    if (this.errors.length) throw this.errors.shift()!;
+  }
+
+  /** Flushes and waits until the GPU has finished all submitted work. */
+  async finish(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.checkErrors();
+  }
+
+  // ---- profiling -----------------------------------------------------------
+
+  get canProfile(): boolean {
+    return TimestampProfiler.supported(this.device);
+  }
+
+  /** Times each dispatch until `stopProfiling()`; needs the 'timestamp-query' feature. */
+  startProfiling(): void {
+    if (!this.canProfile) throw new KernelError('profiler', "this device lacks the 'timestamp-query' feature; time dispatches on the CPU instead");
+    this.endPass();
+    this.profiler ??= new TimestampProfiler(this.device);
+  }
+
+  /** Submits, stops profiling and returns the timing of every dispatch since the start. */
+  async stopProfiling(): Promise<KernelTiming[]> {
+    const p = this.profiler;
+    if (!p) return [];
+    this.flush();
+    this.profiler = null;
+    const timings = await p.collect();
+    p.destroy();
+    return timings;
+  }
+
+  /** Frees the runtime's buffers; the device stays the caller's (destroy it separately). */
+  destroy(): void {
+    this.readback.destroy();
+    this.pool.trim();
+    this.placeholder.destroy();
+    this.owner = null;
+  }
+
+  // ---- internals -----------------------------------------------------------
+
+  private currentEncoder(): GPUCommandEncoder {
+    return (this.encoder ??= this.device.createCommandEncoder({ label: 'webgpu-vae' }));
+  }
+
+  private currentPass(label: string): GPUComputePassEncoder {
+    if (this.pass) return this.pass;
+    const timestampWrites = this.profiler?.passTimestamps(label);
+    this.pass = this.currentEncoder().beginComputePass(timestampWrites ? { label, timestampWrites } : { label: 'kernels' });
+    return this.pass;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  private checkAliasing(label: string, infos: readonly { name: string; access: string }[], bindings: Record<string, Binding>): void {
+    const ranges = infos
+      .filter((b) => b.access !== 'uniform' && bindings[b.name])
+      .map((b) => ({ ...b, t: bindings[b.name]! }));
+    for (let i = 0; i < ranges.length; i++) {
+      for (let j = i + 1; j < ranges.length; j++) {
+        const a = ranges[i], b = ranges[j];
+        if (a.t.buffer !== b.t.buffer || (a.access === 'read' && b.access === 'read')) continue;
+        const overlap = a.t.byteOffset < b.t.byteOffset + b.t.byteLength && b.t.byteOffset < a.t.byteOffset + a.t.byteLength;
+        if (overlap) throw new KernelError(label, `bindings '${a.name}' and '${b.name}' overlap in one buffer and one of them is written; use separate tensors`);
+      }
+    }
+  }
+
+  private watchCompile(label: string, shader: Shader, error: Promise<string | null>): void {
+    this.pendingChecks.push(
+      error.then(async (message) => {
+        if (!message) return;
+        const compiler = await this.pipelines.compilerMessages(shader);
+        let text = `${message}\n${compiler.join('\n')}`;
+        if (this.debug) text += `\n--- ${shader.name}.wgsl ---\n${numbered(shader.source)}`;
+        this.kernelErrors.push(new KernelError(label, `pipeline creation failed: ${text}`));
+      }),
+    );
+  }
+}
+
+function numbered(source: string): string {
+  return source
+    .split('\n')
+    .map((line, i) => `${String(i + 1).padStart(4)}  ${line}`)
+    .join('\n');
+}

@@ -1,0 +1,37 @@
+// A GPU tensor: shape, dtype, buffer and byte offset into that buffer. Nothing
+// else: ops are functions of the runtime (src/ops/), memory belongs to the pool.
+export type DType = 'f32';
+
+export class Tensor {
+  readonly dtype: DType = 'f32';
+  readonly size: number;
+
+  constructor(
+    readonly shape: readonly number[],
+    readonly buffer: GPUBuffer,
+    /** Byte offset of element 0; a multiple of the device's storage offset alignment when bound. */
+    readonly byteOffset = 0,
+    /** Set when the buffer came from the pool and goes back to it on release. */
+    readonly pooled = false,
+  ) {
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) throw new RangeError(`tensor shape [${shape.join(', ')}] has a dimension that is not a non-negative integer`);
+    }
+    this.size = shape.reduce((a, b) => a * b, 1);
+  }
+
+  get byteLength(): number {
+    return this.size * 4;
+  }
+
+  /** A view of `shape` starting `elementOffset` elements in (shares the buffer). */
+  view(shape: readonly number[], elementOffset = 0): Tensor {
+    const t = new Tensor(shape, this.buffer, this.byteOffset + elementOffset * 4, false);
+    if (elementOffset + t.size > this.size) throw new RangeError(`view [${shape.join(', ')}] at ${elementOffset} does not fit in a tensor of ${this.size} elements`);
+    return t;
+  }
+
+  toString(): string {
+    return `Tensor(f32, [${this.shape.join(', ')}], '${this.buffer.label}')`;
+  }
+}

@@ -1,0 +1,12 @@
+// WGSL sources are imported as text: esbuild's `--loader:.wgsl=text` and the
+// plugin in vitest.config.ts both turn `import src from '...wgsl'` into a string.
+declare module '*.wgsl' {
+  const source: string;
+  export default source;
+}
+
+// wgsl_reflect's `main` is a CommonJS file inside a `"type": "module"` package, which
+// Node's ESM loader rejects; its ESM build is imported by path, with the package's types.
+declare module 'wgsl_reflect/wgsl_reflect.module.js' {
+  export * from 'wgsl_reflect';
+}

@@ -1,0 +1,37 @@
+// Test layout:
+//   test/reference/  float64 references and their finite-difference checks (no GPU)
+//   test/gpu/        GPU kernels and runtime against the references, run once per
+//                    CPU WebGPU adapter so both feature levels stay working:
+//                    llvmpipe (OpenGL ES, compatibility) and SwiftShader (Vulkan, core).
+// The adapter is chosen here, at the top, and handed to tests through the env.
+import { defineConfig } from 'vitest/config';
+
+const wgslAsText = {
+  name: 'wgsl-as-text',
+  transform(code: string, id: string) {
+    if (id.endsWith('.wgsl')) return { code: `export default ${JSON.stringify(code)};`, map: null };
+  },
+};
+
+const gpuProject = (adapter: string) => ({
+  plugins: [wgslAsText],
+  test: {
+    name: adapter,
+    include: ['test/gpu/**/*.test.ts'],
+    env: { WEBGPU_VAE_TEST_ADAPTER: adapter },
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
+
+export default defineConfig({
+  plugins: [wgslAsText],
+  test: {
+    pool: 'forks',
+    projects: [
+      { plugins: [wgslAsText], test: { name: 'reference', include: ['test/reference/**/*.test.ts'] } },
+      gpuProject('llvmpipe'),
+      gpuProject('swiftshader'),
+    ],
+  },
+});
