@@ -1,5 +1,6 @@
 // Test layout:
 //   test/reference/  float64 references and their finite-difference checks (no GPU)
+//   test/unit/       other tests that need no GPU (bundling, CLI parsing, files)
 //   test/gpu/        GPU kernels and runtime against the references, run once per
 //                    CPU WebGPU adapter so both feature levels stay working:
 //                    llvmpipe (OpenGL ES, compatibility) and SwiftShader (Vulkan, core).
@@ -30,6 +31,7 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       { plugins: [wgslAsText], test: { name: 'reference', include: ['test/reference/**/*.test.ts'] } },
+      { plugins: [wgslAsText], test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000 } },
       gpuProject('llvmpipe'),
       gpuProject('swiftshader'),
     ],

@@ -1,0 +1,21 @@
+// The shape of a subcommand: its options (with defaults and help text, from which
+// --help is printed) and what it does with the parsed values.
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  default?: string | boolean;
+  help: string;
+  valueName?: string;
+}
+
+export interface Command {
+  summary: string;
+  options: Record<string, OptionSpec>;
+  run(values: Record<string, string | boolean | undefined>): Promise<number>;
+}
+
+export const adapterOption: OptionSpec = {
+  type: 'string',
+  default: 'auto',
+  valueName: 'auto|gpu|llvmpipe|swiftshader',
+  help: 'WebGPU adapter: a real GPU first with auto, or a CPU implementation',
+};

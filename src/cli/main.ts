@@ -1,0 +1,63 @@
+// The `webgpu-vae` command. Each subcommand lives in its own file and declares its
+// options with defaults, so `--help` is generated from the same table the parser
+// uses. Errors print one line naming the problem and the fix, never a stack trace
+// (set WEBGPU_VAE_DEBUG=1 for the trace and the WGSL of a failing kernel).
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { infoCommand } from './info.js';
+import type { Command } from './command.js';
+
+const commands: Record<string, Command> = { info: infoCommand };
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
+  return `usage: webgpu-vae <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'webgpu-vae <command> --help' for a command's options.`;
+}
+
+function commandHelp(name: string, c: Command): string {
+  const opts = Object.entries(c.options).map(([key, o]) => {
+    const flag = `--${key}${o.type === 'string' ? ` <${o.valueName ?? 'value'}>` : ''}`;
+    const def = o.default === undefined ? '' : ` (default: ${o.default})`;
+    return `  ${flag.padEnd(28)} ${o.help}${def}`;
+  });
+  return `usage: webgpu-vae ${name} [options]\n\n${c.summary}\n\noptions:\n${opts.join('\n')}\n  ${'--help'.padEnd(28)} show this help`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`webgpu-vae: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(commandHelp(name, command));
+    return 0;
+  }
+  const config: ParseArgsConfig = { args: rest, strict: true, allowPositionals: false, options: {} };
+  for (const [key, o] of Object.entries(command.options)) {
+    config.options![key] = { type: o.type, default: o.default as never };
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs(config).values as Record<string, string | boolean | undefined>;
+  } catch (e) {
+    console.error(`webgpu-vae ${name}: ${(e as Error).message}\nRun 'webgpu-vae ${name} --help' for the options.`);
+    return 2;
+  }
+  return command.run(values);
+}
+
+const debug = process.env.WEBGPU_VAE_DEBUG === '1';
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: Error) => {
+    console.error(debug ? e : `webgpu-vae: ${e.message}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,36 @@
+// The browser entry must bundle for the browser: no Node module reachable from
+// src/index.ts. esbuild fails to resolve `node:*` (and the Dawn package) under
+// platform 'browser', so a stray import breaks this test, not a user's page.
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+describe('package entries', () => {
+  it('bundles src/index.ts for the browser without Node modules', async () => {
+    const result = await build({
+      entryPoints: ['src/index.ts'],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      loader: { '.wgsl': 'text' },
+      logLevel: 'silent',
+    });
+    const text = result.outputFiles[0].text;
+    expect(text).not.toMatch(/from\s*["']node:/);
+    expect(text).not.toMatch(/dawn\.node/);
+  });
+
+  it('keeps Dawn out of the browser bundle but in the Node entry', async () => {
+    const node = await build({
+      entryPoints: ['src/node.ts'],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      write: false,
+      external: ['webgpu'],
+      loader: { '.wgsl': 'text' },
+      logLevel: 'silent',
+    });
+    expect(node.outputFiles[0].text).toMatch(/from\s*["']webgpu["']/);
+  });
+});
