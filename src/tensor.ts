@@ -1,9 +1,9 @@
 // A GPU tensor: shape, dtype, buffer and byte offset into that buffer. Nothing
 // else: ops are functions of the runtime (src/ops/), memory belongs to the pool.
-export type DType = 'f32';
+/** f32 for values; u32 for indices (batch gathering). Both are 4 bytes an element. */
+export type DType = 'f32' | 'u32';
 
 export class Tensor {
-  readonly dtype: DType = 'f32';
   readonly size: number;
 
   constructor(
@@ -13,6 +13,7 @@ export class Tensor {
     readonly byteOffset = 0,
     /** Set when the buffer came from the pool and goes back to it on release. */
     readonly pooled = false,
+    readonly dtype: DType = 'f32',
   ) {
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) throw new RangeError(`tensor shape [${shape.join(', ')}] has a dimension that is not a non-negative integer`);
@@ -26,12 +27,12 @@ export class Tensor {
 
   /** A view of `shape` starting `elementOffset` elements in (shares the buffer). */
   view(shape: readonly number[], elementOffset = 0): Tensor {
-    const t = new Tensor(shape, this.buffer, this.byteOffset + elementOffset * 4, false);
+    const t = new Tensor(shape, this.buffer, this.byteOffset + elementOffset * 4, false, this.dtype);
     if (elementOffset + t.size > this.size) throw new RangeError(`view [${shape.join(', ')}] at ${elementOffset} does not fit in a tensor of ${this.size} elements`);
     return t;
   }
 
   toString(): string {
-    return `Tensor(f32, [${this.shape.join(', ')}], '${this.buffer.label}')`;
+    return `Tensor(${this.dtype}, [${this.shape.join(', ')}], '${this.buffer.label}')`;
   }
 }

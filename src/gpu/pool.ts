@@ -28,6 +28,7 @@ export function sizeClass(bytes: number): number {
 export class BufferPool {
   private readonly free = new Map<string, GPUBuffer[]>();
   private readonly sizes = new WeakMap<GPUBuffer, number>();
+  private tracked: Set<GPUBuffer> | null = null;
   readonly stats: PoolStats = { bytesInUse: 0, bytesAllocated: 0, peakBytesInUse: 0, buffersCreated: 0 };
 
   constructor(private readonly device: GPUDevice) {}
@@ -45,7 +46,37 @@ export class BufferPool {
     }
     this.stats.bytesInUse += size;
     this.stats.peakBytesInUse = Math.max(this.stats.peakBytesInUse, this.stats.bytesInUse);
+    this.tracked?.add(buffer);
     return buffer;
+  }
+
+  /** Starts remembering every buffer handed out (for capturing a static program). */
+  track(): void {
+    this.tracked = new Set();
+  }
+
+  /**
+   * Stops tracking and takes out of the pool every tracked buffer that has been
+   * released since: a captured program keeps writing to those buffers on each
+   * replay, so nobody else may be handed them. The caller owns them now and hands
+   * them back with `restore`.
+   */
+  claimTracked(): GPUBuffer[] {
+    const tracked = this.tracked ?? new Set();
+    this.tracked = null;
+    const claimed: GPUBuffer[] = [];
+    for (const [key, list] of this.free) {
+      const keep = list.filter((b) => !tracked.has(b));
+      for (const b of list) if (tracked.has(b)) claimed.push(b);
+      this.free.set(key, keep);
+    }
+    for (const b of claimed) this.stats.bytesInUse += this.sizes.get(b)!;
+    return claimed;
+  }
+
+  /** Returns claimed buffers to the pool. */
+  restore(buffers: readonly GPUBuffer[]): void {
+    for (const b of buffers) this.release(b);
   }
 
   /** Returns a buffer for reuse. Safe right after encoding work that reads it:

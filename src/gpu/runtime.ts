@@ -14,7 +14,8 @@ import { BufferPool } from './pool.js';
 import { ReadbackRing } from './readback.js';
 import { TimestampProfiler, type KernelTiming } from './profiler.js';
 import { packUniform, type Shader } from './shader.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, type DType } from '../tensor.js';
+import { Live, type Program } from './program.js';
 
 export type AdapterKind = 'gpu' | 'llvmpipe' | 'swiftshader' | 'browser' | 'external';
 
@@ -42,7 +43,8 @@ export interface KernelCall {
   entry?: string;
   constants?: Constants;
   bindings: Record<string, Binding>;
-  params?: Record<string, number | readonly number[]>;
+  /** Uniform fields by name; a `Live` value is re-read each time a captured program replays. */
+  params?: Record<string, number | readonly number[] | Live>;
   workgroups: readonly [number, number?, number?];
 }
 
@@ -75,6 +77,7 @@ export class Gpu {
   private readonly pendingChecks: Promise<void>[] = [];
   private lost: DeviceLostError | null = null;
   private profiler: TimestampProfiler | null = null;
+  private capturing: Program | null = null;
   /** Keeps what `options.owner` names alive as long as the runtime (read by no one). */
   protected owner: unknown;
 
@@ -102,21 +105,26 @@ export class Gpu {
   // ---- tensors -------------------------------------------------------------
 
   /** An uninitialised pooled tensor. */
-  empty(shape: readonly number[], label: string): Tensor {
+  empty(shape: readonly number[], label: string, dtype: DType = 'f32'): Tensor {
     const size = shape.reduce((a, b) => a * b, 1);
-    return new Tensor(shape, this.pool.acquire(Math.max(4, size * 4), label), 0, true);
+    return new Tensor(shape, this.pool.acquire(Math.max(4, size * 4), label), 0, true, dtype);
   }
 
-  upload(data: ArrayLike<number>, shape: readonly number[], label: string): Tensor {
-    const t = this.empty(shape, label);
+  upload(data: ArrayLike<number>, shape: readonly number[], label: string, dtype: DType = 'f32'): Tensor {
+    const t = this.empty(shape, label, dtype);
     if (data.length !== t.size) throw new RangeError(`upload '${label}': ${data.length} values for shape [${shape.join(', ')}] (${t.size} elements)`);
     this.write(t, data);
     return t;
   }
 
+  /** Queues a write of `data` into `t` (f32 values, or u32 for a u32 tensor). */
   write(t: Tensor, data: ArrayLike<number>): void {
-    const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
-    this.device.queue.writeBuffer(t.buffer, t.byteOffset, f32.buffer, f32.byteOffset, f32.byteLength);
+    if (data.length > t.size) throw new RangeError(`write: ${data.length} values into ${t}`);
+    const typed =
+      t.dtype === 'u32'
+        ? data instanceof Uint32Array ? data : Uint32Array.from(data)
+        : data instanceof Float32Array ? data : Float32Array.from(data);
+    this.device.queue.writeBuffer(t.buffer, t.byteOffset, typed.buffer, typed.byteOffset, typed.byteLength);
   }
 
   /** Returns pooled tensors' buffers to the pool (views and external tensors are ignored). */
@@ -141,6 +149,7 @@ export class Gpu {
 
   copy(src: Tensor, dst: Tensor): void {
     if (src.size !== dst.size) throw new RangeError(`copy: ${src} and ${dst} differ in size`);
+    this.capturing?.commands.push({ kind: 'copy', src, dst });
     this.endPass();
     this.currentEncoder().copyBufferToBuffer(src.buffer, src.byteOffset, dst.buffer, dst.byteOffset, src.byteLength);
   }
@@ -155,7 +164,7 @@ export class Gpu {
     let uniform: GPUBuffer | null = null;
     for (const b of entry.bindings) {
       if (b.access === 'uniform') {
-        const bytes = packUniform(label, entry.uniform!, call.params ?? {});
+        const bytes = packUniform(label, entry.uniform!, resolveParams(call.params));
         uniform = this.pool.acquire(bytes.byteLength, `${label}:params`, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
         this.device.queue.writeBuffer(uniform, 0, bytes);
         entries.push({ binding: b.binding, resource: { buffer: uniform, offset: 0, size: bytes.byteLength } });
@@ -185,11 +194,60 @@ export class Gpu {
     return { label, pipeline, bindGroup, workgroups: [x, y, z], uniform };
   }
 
-  /** Prepares and records a dispatch whose uniform is returned to the pool at flush. */
+  /**
+   * Prepares and records a dispatch. Outside a capture its uniform goes back to the
+   * pool at flush; inside one the dispatch is kept in the program for replay.
+   */
   run(call: KernelCall): void {
     const d = this.prepare(call);
-    if (d.uniform) this.transientUniforms.push(d.uniform);
+    if (this.capturing) {
+      this.capturing.commands.push({ kind: 'dispatch', dispatch: d });
+      const live = call.params && Object.values(call.params).some((v) => v instanceof Live);
+      if (live) this.capturing.live.push({ dispatch: d, layout: this.pipelines.get(call.shader, call.entry, call.constants).entry.uniform!, params: call.params!, label: d.label });
+    } else if (d.uniform) this.transientUniforms.push(d.uniform);
     this.record(d);
+  }
+
+  // ---- captured programs ---------------------------------------------------
+
+  /**
+   * Runs `body` once, for real, while recording every dispatch and copy it issues
+   * into a program that `replay` can submit again with no bind group, buffer or
+   * pipeline created. Buffers the body took from the pool and gave back belong to the
+   * program from then on (its static memory plan); tensors still alive at the end
+   * must outlive the program. Uniform fields given as `Live` are re-read on replay.
+   */
+  capture(label: string, body: () => void): Program {
+    if (this.capturing) throw new KernelError(label, 'capture() inside another capture');
+    const program: Program = { label, commands: [], live: [], arena: [] };
+    this.capturing = program;
+    this.pool.track();
+    try {
+      body();
+    } finally {
+      this.capturing = null;
+      program.arena = this.pool.claimTracked();
+    }
+    return program;
+  }
+
+  /** Records a captured program into the current command encoder. */
+  replay(program: Program): void {
+    for (const l of program.live) {
+      this.device.queue.writeBuffer(l.dispatch.uniform!, 0, packUniform(l.label, l.layout, resolveParams(l.params)));
+    }
+    for (const c of program.commands) {
+      if (c.kind === 'dispatch') this.record(c.dispatch);
+      else this.copy(c.src, c.dst);
+    }
+  }
+
+  /** Gives a program's uniforms and planned buffers back to the pool. */
+  disposeProgram(program: Program): void {
+    for (const c of program.commands) if (c.kind === 'dispatch') this.dispose(c.dispatch);
+    this.pool.restore(program.arena);
+    program.commands = [];
+    program.arena = [];
   }
 
   /** Records a prepared dispatch into the open compute pass. */
@@ -319,6 +377,12 @@ export class Gpu {
       }),
     );
   }
+}
+
+function resolveParams(params: KernelCall['params']): Record<string, number | readonly number[]> {
+  const out: Record<string, number | readonly number[]> = {};
+  for (const [k, v] of Object.entries(params ?? {})) out[k] = v instanceof Live ? v.value : v;
+  return out;
 }
 
 function numbered(source: string): string {

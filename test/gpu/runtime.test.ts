@@ -84,3 +84,35 @@ describe('runtime', () => {
     }
   });
 });
+
+describe('captured programs', () => {
+  it('replays a step with no new bind groups or buffers, re-reading live uniforms', async () => {
+    const { Live } = await import('../../src/gpu/program.js');
+    const gpu = await testGpu();
+    const x = gpu.upload([1, 2, 3], [3], 'x');
+    const out = gpu.empty([3], 'out');
+    const b = new Live(0);
+    const program = gpu.capture('step', () => {
+      const tmp = gpu.empty([3], 'tmp');
+      gpu.run({ shader: scale, bindings: { x, y: tmp }, params: { n: 3, a: 2, b }, workgroups: [1] });
+      gpu.run({ shader: scale, bindings: { x: tmp, y: out }, params: { n: 3, a: 1, b: 1 }, workgroups: [1] });
+      gpu.release(tmp); // its buffer now belongs to the program
+    });
+    expect(Array.from(await gpu.read(out))).toEqual([3, 5, 7]);
+    expect(program.arena.length).toBeGreaterThan(0);
+    const groups = gpu.bindGroupsCreated;
+    const buffers = gpu.pool.stats.buffersCreated;
+    for (const shift of [10, 20]) {
+      b.value = shift;
+      gpu.replay(program);
+      expect(Array.from(await gpu.read(out))).toEqual([13, 15, 17].map((v) => v + shift - 10));
+    }
+    expect(gpu.bindGroupsCreated).toBe(groups);
+    expect(gpu.pool.stats.buffersCreated).toBe(buffers);
+    // The program's scratch buffer is not handed to anyone else while it lives.
+    const other = gpu.empty([3], 'other');
+    expect(program.arena).not.toContain(other.buffer);
+    gpu.disposeProgram(program);
+    gpu.release(x, out, other);
+  });
+});
