@@ -1,0 +1,100 @@
+// Loading datasets from disk (Node-only): a directory of IDX files in the standard
+// MNIST layout, or the embedded digits by name.
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { DatasetError, type Split } from './dataset.js';
+import { idxDataset } from './idx.js';
+import { loadEmbeddedMnist } from './mnist-embedded.js';
+
+const gunzipAsync = promisify(gunzip);
+
+/** The four file names of the MNIST layout, each also accepted with '.gz'. */
+export const IDX_FILE_NAMES = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+} as const;
+
+type FileKey = keyof typeof IDX_FILE_NAMES;
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+// The plain name if present, else the '.gz' one, else null.
+async function findFile(dir: string, name: string): Promise<string | null> {
+  for (const candidate of [name, `${name}.gz`]) {
+    if (await isFile(join(dir, candidate))) return join(dir, candidate);
+  }
+  return null;
+}
+
+// A file's bytes, gunzipped when they start with the gzip signature 1f 8b
+// (whatever the name says: files get renamed and browsers decompress on download).
+async function readMaybeGzipped(path: string): Promise<Uint8Array> {
+  const bytes = await readFile(path);
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  try {
+    return await gunzipAsync(bytes);
+  } catch (e) {
+    throw new DatasetError(`${path}: starts like a gzip file but does not decompress (${(e as Error).message}); download it again`);
+  }
+}
+
+/**
+ * Reads train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte
+ * and t10k-labels-idx1-ubyte from `dir`, each plain or gzipped ('.gz'). The
+ * datasets are named '<directory name>/train' and '<directory name>/test'; the
+ * class count is the largest label in either split + 1.
+ */
+export async function loadIdxDirectory(dir: string): Promise<Split> {
+  const abs = resolve(dir);
+  if (!(await isDirectory(abs))) throw new DatasetError(`IDX dataset directory ${abs} does not exist or is not a directory`);
+  const keys = Object.keys(IDX_FILE_NAMES) as FileKey[];
+  const paths = await Promise.all(keys.map((k) => findFile(abs, IDX_FILE_NAMES[k])));
+  const missing = keys.filter((_, i) => paths[i] === null).map((k) => `${IDX_FILE_NAMES[k]} or ${IDX_FILE_NAMES[k]}.gz`);
+  if (missing.length > 0) {
+    const all = Object.values(IDX_FILE_NAMES).join(', ');
+    throw new DatasetError(
+      `IDX dataset directory ${abs}: found no ${missing.join(', no ')}; an IDX dataset directory needs all four of ${all}, each plain or gzipped (.gz)`,
+    );
+  }
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(paths.map((p) => readMaybeGzipped(p!)));
+  const base = basename(abs);
+  const train = idxDataset(trainImages, trainLabels, { name: `${base}/train`, imagesSource: paths[0]!, labelsSource: paths[1]! });
+  const test = idxDataset(testImages, testLabels, { name: `${base}/test`, imagesSource: paths[2]!, labelsSource: paths[3]! });
+  if (train.rows !== test.rows || train.cols !== test.cols) {
+    throw new DatasetError(`${abs}: train images are ${train.rows}x${train.cols} but test images are ${test.rows}x${test.cols}`);
+  }
+  const classes = Math.max(train.classes, test.classes);
+  return { train: { ...train, classes }, test: { ...test, classes } };
+}
+
+/**
+ * A dataset by name: 'mnist' is the embedded digits (mnist-embedded.ts), anything
+ * else is a directory of IDX files (loadIdxDirectory).
+ */
+export async function loadDataset(spec: 'mnist' | string): Promise<Split> {
+  if (spec === 'mnist') return loadEmbeddedMnist();
+  if (!(await isDirectory(spec))) {
+    throw new DatasetError(
+      `dataset '${spec}' is neither 'mnist' (the embedded digits) nor an existing directory of IDX files (looked for ${resolve(spec)})`,
+    );
+  }
+  return loadIdxDirectory(spec);
+}
