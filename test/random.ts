@@ -1,15 +1,8 @@
-// Deterministic test data: a small seeded generator (mulberry32) so every test
-// input is reproducible without storing fixtures.
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Deterministic test data from the library's seeded generator (mulberry32), so every
+// test input is reproducible without storing fixtures.
+import { mulberry32 } from '../src/random.js';
+
+export const rng = mulberry32;
 
 /** n uniform values in [lo, hi). */
 export function uniform(n: number, seed: number, lo = -1, hi = 1): Float32Array {

@@ -16,6 +16,7 @@
 // test/unit/mnist-embedded.test.ts checks these numbers.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { permutation } from '../random.js';
 import { DatasetError, validateDataset, type ImageDataset, type Split } from './dataset.js';
 
 // Arbitrary, but fixed for good: changing it changes which digits are test digits.
@@ -25,30 +26,6 @@ const ROWS = 28;
 const COLS = 28;
 const PIXELS = ROWS * COLS;
 const CLASSES = 10;
-
-/** mulberry32: a tiny 32-bit seeded generator, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A permutation of 0..n-1, the same for the same seed. */
-export function seededPermutation(n: number, seed: number): Uint32Array {
-  const order = new Uint32Array(n).map((_, i) => i);
-  const random = mulberry32(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
-  return order;
-}
 
 // Each class's images as the package stores them: 784 numbers per image, concatenated.
 function readDigitFiles(): number[][] {
@@ -113,7 +90,7 @@ function gather(digits: number[][], cat: Catalogue, order: Uint32Array, name: st
 export function loadEmbeddedMnist(): Split {
   const digits = readDigitFiles();
   const cat = catalogue(digits);
-  const order = seededPermutation(cat.label.length, EMBEDDED_MNIST_SEED);
+  const order = permutation(cat.label.length, EMBEDDED_MNIST_SEED);
   return {
     train: gather(digits, cat, order.subarray(0, EMBEDDED_MNIST_TRAIN), 'mnist-embedded/train'),
     test: gather(digits, cat, order.subarray(EMBEDDED_MNIST_TRAIN), 'mnist-embedded/test'),

@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeDatasetBinary, encodeDatasetBinary } from '../../src/data/binary.js';
 import type { ImageDataset, Split } from '../../src/data/dataset.js';
 import { loadDataset } from '../../src/data/load.js';
-import { EMBEDDED_MNIST_TRAIN, loadEmbeddedMnist, seededPermutation } from '../../src/data/mnist-embedded.js';
+import { EMBEDDED_MNIST_TRAIN, loadEmbeddedMnist } from '../../src/data/mnist-embedded.js';
+import { permutation as seededPermutation } from '../../src/random.js';
 import { assertClose } from '../tolerance.js';
 
 const PIXELS = 784;

@@ -1,0 +1,25 @@
+// Host-side seeded randomness: parameter initialisation and epoch permutations.
+// (Noise on the GPU comes from the Philox generator in shaders/reparameterize.wgsl.)
+
+/** mulberry32: a small, fast 32-bit generator; uniform floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A Fisher-Yates permutation of 0..n-1 from a seed. */
+export function permutation(n: number, seed: number): Uint32Array {
+  const next = mulberry32(seed);
+  const p = Uint32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [p[i], p[j]] = [p[j], p[i]];
+  }
+  return p;
+}
