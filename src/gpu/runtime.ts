@@ -117,9 +117,14 @@ export class Gpu {
     return t;
   }
 
-  /** Queues a write of `data` into `t` (f32 values, or u32 for a u32 tensor). */
+  /**
+   * Writes `data` into `t` (f32 values, or u32 for a u32 tensor). A queue write runs
+   * before any command not yet submitted, so recorded work is submitted first to
+   * keep program order.
+   */
   write(t: Tensor, data: ArrayLike<number>): void {
     if (data.length > t.size) throw new RangeError(`write: ${data.length} values into ${t}`);
+    if (this.encoder) this.flush();
     const typed =
       t.dtype === 'u32'
         ? data instanceof Uint32Array ? data : Uint32Array.from(data)
@@ -233,6 +238,8 @@ export class Gpu {
 
   /** Records a captured program into the current command encoder. */
   replay(program: Program): void {
+    // Live uniforms are rewritten by queue writes; earlier recorded work must not see them.
+    if (program.live.length && this.encoder) this.flush();
     for (const l of program.live) {
       this.device.queue.writeBuffer(l.dispatch.uniform!, 0, packUniform(l.label, l.layout, resolveParams(l.params)));
     }

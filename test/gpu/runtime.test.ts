@@ -116,3 +116,15 @@ describe('captured programs', () => {
     gpu.release(x, out, other);
   });
 });
+
+describe('write ordering', () => {
+  it('a write after recorded work does not overtake it', async () => {
+    const gpu = await testGpu();
+    const x = gpu.upload([1, 2, 3], [3], 'x');
+    const y = gpu.empty([3], 'y');
+    gpu.run({ shader: scale, bindings: { x, y }, params: { n: 3, a: 1, b: 0 }, workgroups: [1] });
+    gpu.write(x, [10, 20, 30]); // must land after the dispatch above has read x
+    expect(Array.from(await gpu.read(y))).toEqual([1, 2, 3]);
+    gpu.release(x, y);
+  });
+});
