@@ -1,0 +1,69 @@
+// Checkpoints: the model's parameters as safetensors with PyTorch's state_dict names
+// and layouts (fc1.weight [400, 784] ...; `format: pt` metadata, as the safetensors
+// library writes for torch), plus the configuration as JSON. Bytes in, bytes out,
+// so the browser can use it; files.ts's atomic writes do the Node side.
+import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from '../io/safetensors.js';
+import { WebGpuVaeError } from '../gpu/errors.js';
+import { vaeConfig, type VaeConfig } from './config.js';
+import { vaeParameterSpecs } from './model.js';
+
+export const CHECKPOINT_FORMAT = 'webgpu-vae/1';
+
+export interface CheckpointConfig {
+  format: typeof CHECKPOINT_FORMAT;
+  model: VaeConfig;
+  /** How it was trained (options, dataset, adapter), for the record. */
+  training?: Record<string, unknown>;
+}
+
+export class CheckpointError extends WebGpuVaeError {
+  override name = 'CheckpointError';
+}
+
+export function encodeCheckpoint(config: VaeConfig, values: Record<string, Float32Array>): Uint8Array {
+  const tensors: Record<string, SafetensorsTensor> = {};
+  for (const spec of vaeParameterSpecs(config)) {
+    const data = values[spec.name];
+    if (!data) throw new CheckpointError(`checkpoint: parameter '${spec.name}' is missing`);
+    tensors[spec.name] = { dtype: 'F32', shape: [...spec.shape], data };
+  }
+  return encodeSafetensors(tensors, { format: 'pt' });
+}
+
+/** Parameters from safetensors bytes, checked against the configuration's shapes. */
+export function decodeCheckpoint(bytes: Uint8Array, config: VaeConfig, source = 'checkpoint'): Record<string, Float32Array> {
+  const { tensors } = decodeSafetensors(bytes);
+  const values: Record<string, Float32Array> = {};
+  for (const spec of vaeParameterSpecs(config)) {
+    const t = tensors[spec.name];
+    if (!t) throw new CheckpointError(`${source}: no tensor '${spec.name}'; it holds ${Object.keys(tensors).join(', ') || 'nothing'}`);
+    if (t.shape.join(',') !== spec.shape.join(',')) {
+      throw new CheckpointError(`${source}: '${spec.name}' has shape [${t.shape.join(', ')}] but config.json describes [${spec.shape.join(', ')}]; is config.json from the same run?`);
+    }
+    values[spec.name] = t.data;
+  }
+  return values;
+}
+
+export function encodeConfig(config: VaeConfig, training?: Record<string, unknown>): string {
+  const c: CheckpointConfig = { format: CHECKPOINT_FORMAT, model: config, ...(training ? { training } : {}) };
+  return JSON.stringify(c, null, 2) + '\n';
+}
+
+export function decodeConfig(text: string, source = 'config.json'): CheckpointConfig {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new CheckpointError(`${source} is not valid JSON: ${(e as Error).message}`);
+  }
+  const c = parsed as Partial<CheckpointConfig>;
+  if (c?.format !== CHECKPOINT_FORMAT || typeof c.model !== 'object') {
+    throw new CheckpointError(`${source} is not a webgpu-vae config (expected "format": "${CHECKPOINT_FORMAT}" and a "model" object)`);
+  }
+  try {
+    return { ...c, format: CHECKPOINT_FORMAT, model: vaeConfig(c.model) };
+  } catch (e) {
+    throw new CheckpointError(`${source}: ${(e as Error).message}`);
+  }
+}

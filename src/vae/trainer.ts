@@ -1,0 +1,213 @@
+// Training and evaluation of a VAE on a resident dataset.
+//
+// The dataset is uploaded once. Each epoch uploads one shuffled index list, and
+// every step gathers its batch on the GPU from that list. The step itself (gather,
+// forward, fused reparameterisation, fused loss, backward, optimiser) is captured
+// once and replayed, so after the first step a step creates no buffer and no bind
+// group, and it is one submit. Losses come back asynchronously every `lossEvery`
+// steps for progress; the epoch's training loss is summed on the GPU and read once.
+// Batches are full: each epoch uses floor(n / batch) batches of a fresh permutation
+// (the few samples left over are seen in other epochs' permutations).
+import { gradRules } from '../autograd/rules.js';
+import { Tape } from '../autograd/tape.js';
+import { Live, type Program } from '../gpu/program.js';
+import type { Gpu } from '../gpu/runtime.js';
+import { axpy, fill } from '../ops/elementwise.js';
+import { gatherRows } from '../ops/gather.js';
+import { NOISE_STREAM } from '../ops/reparameterize.js';
+import { Optimizer, type OptimizerKind } from '../optim/optimizer.js';
+import { permutation } from '../random.js';
+import type { ImageDataset, Split } from '../data/dataset.js';
+import type { Tensor } from '../tensor.js';
+import type { Vae } from './model.js';
+
+export interface TrainOptions {
+  batchSize: number;
+  epochs: number;
+  lr: number;
+  seed: number;
+  optimizer?: OptimizerKind;
+  weightDecay?: number;
+  /** Steps between asynchronous loss reads (progress only). */
+  lossEvery?: number;
+}
+
+export interface StepProgress {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  /** Latest batch loss read back (per image, nats); NaN until the first read. */
+  loss: number;
+  samplesPerSecond: number;
+}
+
+export interface LossSummary {
+  loss: number;
+  recon: number;
+  kl: number;
+  n: number;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  train_loss: number;
+  test_loss: number;
+  recon: number;
+  kl: number;
+  samples_per_s: number;
+  seconds: number;
+}
+
+/** Resident images of one split plus an identity index list for in-order batches. */
+interface Resident {
+  images: Tensor;
+  inOrder: Tensor;
+  n: number;
+}
+
+export class Trainer {
+  readonly optimizer: Optimizer;
+  private readonly train: Resident;
+  private readonly test: Resident;
+  private readonly order: Tensor;
+  private readonly batch: Tensor;
+  private readonly epochSum: Tensor;
+  private readonly offset = new Live(0);
+  private readonly rngStep = new Live(0);
+  private program: Program | null = null;
+  private stats: Tensor | null = null;
+  /** Steps taken so far; also the RNG step of the next one. */
+  globalStep = 0;
+
+  constructor(
+    readonly gpu: Gpu,
+    readonly model: Vae,
+    data: Split,
+    readonly options: TrainOptions,
+  ) {
+    const { inputSize } = model.config;
+    for (const ds of [data.train, data.test]) {
+      if (ds.rows * ds.cols !== inputSize) throw new RangeError(`dataset '${ds.name}' has ${ds.rows}x${ds.cols} images; the model expects ${inputSize} values per image`);
+    }
+    if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${options.batchSize}`);
+    if (options.batchSize > data.train.n) throw new RangeError(`batch size ${options.batchSize} is larger than the training set (${data.train.n} images); use --batch-size ${data.train.n} or less`);
+    this.optimizer = new Optimizer(gpu, model.parameters, { kind: options.optimizer ?? 'adam', lr: options.lr, weightDecay: options.weightDecay });
+    this.train = this.upload(data.train);
+    this.test = this.upload(data.test);
+    this.order = gpu.empty([data.train.n], 'train.order', 'u32');
+    this.batch = gpu.empty([options.batchSize, inputSize], 'train.batch');
+    this.epochSum = gpu.empty([3], 'train.epoch-sum');
+  }
+
+  get stepsPerEpoch(): number {
+    return Math.floor(this.train.n / this.options.batchSize);
+  }
+
+  /** Trains `epochs` epochs, evaluating on the test split after each. */
+  async fit(hooks: { onStep?: (p: StepProgress) => void; onEpoch?: (m: EpochMetrics) => void } = {}): Promise<EpochMetrics[]> {
+    const metrics: EpochMetrics[] = [];
+    for (let epoch = 1; epoch <= this.options.epochs; epoch++) {
+      const start = performance.now();
+      const trainLoss = await this.trainEpoch(epoch, hooks.onStep);
+      const trainSeconds = (performance.now() - start) / 1000;
+      const test = await this.evaluate();
+      const m: EpochMetrics = {
+        epoch,
+        train_loss: trainLoss,
+        test_loss: test.loss,
+        recon: test.recon,
+        kl: test.kl,
+        samples_per_s: (this.stepsPerEpoch * this.options.batchSize) / trainSeconds,
+        seconds: (performance.now() - start) / 1000,
+      };
+      metrics.push(m);
+      hooks.onEpoch?.(m);
+    }
+    return metrics;
+  }
+
+  /** One epoch over a fresh permutation; resolves with its mean training loss. */
+  async trainEpoch(epoch: number, onStep?: (p: StepProgress) => void): Promise<number> {
+    const { gpu } = this;
+    const B = this.options.batchSize;
+    const steps = this.stepsPerEpoch;
+    const lossEvery = Math.max(1, this.options.lossEvery ?? 10);
+    // One permutation per (seed, epoch): the same on every adapter and in the reference trainer.
+    gpu.write(this.order, permutation(this.train.n, epochSeed(this.options.seed, epoch)));
+    fill(gpu, this.epochSum, 0);
+    const start = performance.now();
+    const pending: Promise<void>[] = [];
+    let loss = NaN;
+    let rate = 0;
+    for (let s = 0; s < steps; s++) {
+      this.offset.value = s * B;
+      this.rngStep.value = this.globalStep % 2 ** 32;
+      if (!this.program) this.capture();
+      else gpu.replay(this.program);
+      this.globalStep += 1;
+      if (s % lossEvery === lossEvery - 1 || s === steps - 1) {
+        // At most two reads in flight: bounds how far the CPU runs ahead of the GPU.
+        if (pending.length >= 2) await pending.shift();
+        const done = (s + 1) * B;
+        pending.push(
+          gpu.read(this.stats!).then((v) => {
+            loss = v[0];
+            rate = done / ((performance.now() - start) / 1000);
+          }),
+        );
+      } else gpu.flush();
+      onStep?.({ epoch, step: s + 1, stepsPerEpoch: steps, loss, samplesPerSecond: rate });
+    }
+    await Promise.all(pending);
+    const sum = await gpu.read(this.epochSum);
+    return sum[0] / steps;
+  }
+
+  /** Mean loss per image over a split, with fixed evaluation noise (deterministic). */
+  async evaluate(which: 'test' | 'train' = 'test', batchSize = 500): Promise<LossSummary> {
+    const { gpu, model } = this;
+    const data = which === 'test' ? this.test : this.train;
+    const totals = [0, 0, 0];
+    for (let start = 0; start < data.n; start += batchSize) {
+      const b = Math.min(batchSize, data.n - start);
+      const tape = new Tape(gpu);
+      const x = tape.own(gatherRows(gpu, data.images, data.inOrder, b, { offset: start }));
+      const r = model.loss(tape, x, { seed: this.options.seed, step: start, stream: NOISE_STREAM.evaluation });
+      const stats = await gpu.read(r.stats);
+      for (let k = 0; k < 3; k++) totals[k] += stats[k] * b;
+      tape.dispose();
+    }
+    return { loss: totals[0] / data.n, recon: totals[1] / data.n, kl: totals[2] / data.n, n: data.n };
+  }
+
+  private capture(): void {
+    const { gpu, model } = this;
+    this.program = gpu.capture('train-step', () => {
+      gatherRows(gpu, this.train.images, this.order, this.options.batchSize, { offset: this.offset, out: this.batch });
+      const tape = new Tape(gpu);
+      const r = model.loss(tape, this.batch, { seed: this.options.seed, step: this.rngStep, stream: NOISE_STREAM.reparameterize });
+      this.stats = tape.keep(r.stats);
+      tape.backward(r.loss, gradRules);
+      axpy(gpu, 1, r.stats, this.epochSum);
+      this.optimizer.step();
+      tape.dispose();
+    });
+  }
+
+  private upload(ds: ImageDataset): Resident {
+    const images = this.gpu.upload(ds.images, [ds.n, ds.rows * ds.cols], `${ds.name}.images`);
+    const inOrder = this.gpu.upload(Uint32Array.from({ length: ds.n }, (_, i) => i), [ds.n], `${ds.name}.order`, 'u32');
+    return { images, inOrder, n: ds.n };
+  }
+
+  dispose(): void {
+    if (this.program) this.gpu.disposeProgram(this.program);
+    this.optimizer.dispose();
+    this.gpu.release(this.train.images, this.train.inOrder, this.test.images, this.test.inOrder, this.order, this.batch, this.epochSum, this.stats);
+  }
+}
+
+/** The permutation seed of an epoch, derived so (seed, epoch) pairs do not collide. */
+export function epochSeed(seed: number, epoch: number): number {
+  return (Math.imul(seed >>> 0, 0x9e3779b1) + epoch) >>> 0;
+}
