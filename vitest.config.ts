@@ -1,6 +1,7 @@
 // Test layout:
 //   test/reference/  float64 references and their finite-difference checks (no GPU)
-//   test/unit/       other tests that need no GPU (bundling, CLI parsing, files)
+//   test/unit/       other tests that need no GPU (bundling, data, files, plots)
+//   test/cli/        the built `webgpu-vae` command end to end, on llvmpipe only
 //   test/gpu/        GPU kernels and runtime against the references, run once per
 //                    CPU WebGPU adapter so both feature levels stay working:
 //                    llvmpipe (OpenGL ES, compatibility) and SwiftShader (Vulkan, core).
@@ -32,6 +33,17 @@ export default defineConfig({
     projects: [
       { plugins: [wgslAsText], test: { name: 'reference', include: ['test/reference/**/*.test.ts'] } },
       { plugins: [wgslAsText], test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000 } },
+      {
+        plugins: [wgslAsText],
+        test: {
+          name: 'cli',
+          include: ['test/cli/**/*.test.ts'],
+          globalSetup: ['test/cli/build.ts'],
+          env: { WEBGPU_VAE_TEST_ADAPTER: 'llvmpipe' },
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
       gpuProject('llvmpipe'),
       gpuProject('swiftshader'),
     ],

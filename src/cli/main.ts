@@ -3,10 +3,25 @@
 // uses. Errors print one line naming the problem and the fix, never a stack trace
 // (set WEBGPU_VAE_DEBUG=1 for the trace and the WGSL of a failing kernel).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { evaluateCommand } from './evaluate.js';
 import { infoCommand } from './info.js';
+import { interpolateCommand } from './interpolate.js';
+import { latentCommand } from './latent.js';
+import { reconstructCommand } from './reconstruct.js';
+import { sampleCommand } from './sample.js';
+import { trainCommand } from './train.js';
+import { UsageError } from './common.js';
 import type { Command } from './command.js';
 
-const commands: Record<string, Command> = { info: infoCommand };
+const commands: Record<string, Command> = {
+  train: trainCommand,
+  sample: sampleCommand,
+  reconstruct: reconstructCommand,
+  interpolate: interpolateCommand,
+  latent: latentCommand,
+  evaluate: evaluateCommand,
+  info: infoCommand,
+};
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
@@ -58,6 +73,6 @@ main(process.argv.slice(2)).then(
   },
   (e: Error) => {
     console.error(debug ? e : `webgpu-vae: ${e.message}`);
-    process.exitCode = 1;
+    process.exitCode = e instanceof UsageError ? 2 : 1;
   },
 );

@@ -4,7 +4,7 @@
 //               (compatibility feature level, EGL_PLATFORM=surfaceless)
 //   swiftshader Google's CPU Vulkan driver, shipped by Debian's `chromium` package
 // Mesa's lavapipe Vulkan driver is skipped: Dawn refuses it.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from 'webgpu';
@@ -53,6 +53,8 @@ const attempts: Record<Exclude<AdapterChoice, 'auto'>, Attempt> = {
     kind: 'gpu',
     backend: 'default',
     async open() {
+      // Without a hardware Vulkan driver Dawn only prints loader warnings; skip it.
+      if (process.platform === 'linux' && !hasGpuVulkanDriver()) return 'no GPU Vulkan driver installed (no ICD file outside lavapipe/SwiftShader)';
       const adapter = await requestAdapter(create([]), { powerPreference: 'high-performance' });
       if (!adapter) return 'no GPU adapter';
       const name = describeAdapter(adapter, 'gpu', '').name;
@@ -88,6 +90,21 @@ const attempts: Record<Exclude<AdapterChoice, 'auto'>, Attempt> = {
     },
   },
 };
+
+// Where the Vulkan loader looks for drivers on Linux, and the variables that override it.
+const ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/usr/local/nvidia/share/vulkan/icd.d'];
+const CPU_ICD = /lvp|lavapipe|swiftshader/i;
+
+function hasGpuVulkanDriver(): boolean {
+  if (process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return true;
+  return ICD_DIRS.some((dir) => {
+    try {
+      return readdirSync(dir).some((f) => f.endsWith('.json') && !CPU_ICD.test(f));
+    } catch {
+      return false;
+    }
+  });
+}
 
 /** Acquires a device on the chosen adapter and wraps it in a runtime. */
 export async function createNodeGpu(options: NodeGpuOptions = {}): Promise<Gpu> {

@@ -21,6 +21,8 @@ export const NOISE_STREAM = {
   reparameterize: 0,
   /** Fixed noise for evaluation passes, apart from any training step's. */
   evaluation: 1,
+  /** Latent draws from the prior N(0, I) for samples. */
+  prior: 2,
 } as const;
 
 /**

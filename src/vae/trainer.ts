@@ -10,6 +10,7 @@
 // (the few samples left over are seen in other epochs' permutations).
 import { gradRules } from '../autograd/rules.js';
 import { Tape } from '../autograd/tape.js';
+import { evaluateLoss, type LossSummary } from './evaluate.js';
 import { Live, type Program } from '../gpu/program.js';
 import type { Gpu } from '../gpu/runtime.js';
 import { axpy, fill } from '../ops/elementwise.js';
@@ -39,13 +40,6 @@ export interface StepProgress {
   /** Latest batch loss read back (per image, nats); NaN until the first read. */
   loss: number;
   samplesPerSecond: number;
-}
-
-export interface LossSummary {
-  loss: number;
-  recon: number;
-  kl: number;
-  n: number;
 }
 
 export interface EpochMetrics {
@@ -104,7 +98,7 @@ export class Trainer {
   }
 
   /** Trains `epochs` epochs, evaluating on the test split after each. */
-  async fit(hooks: { onStep?: (p: StepProgress) => void; onEpoch?: (m: EpochMetrics) => void } = {}): Promise<EpochMetrics[]> {
+  async fit(hooks: { onStep?: (p: StepProgress) => void; onEpoch?: (m: EpochMetrics) => void | Promise<void> } = {}): Promise<EpochMetrics[]> {
     const metrics: EpochMetrics[] = [];
     for (let epoch = 1; epoch <= this.options.epochs; epoch++) {
       const start = performance.now();
@@ -121,7 +115,7 @@ export class Trainer {
         seconds: (performance.now() - start) / 1000,
       };
       metrics.push(m);
-      hooks.onEpoch?.(m);
+      await hooks.onEpoch?.(m);
     }
     return metrics;
   }
@@ -164,20 +158,9 @@ export class Trainer {
   }
 
   /** Mean loss per image over a split, with fixed evaluation noise (deterministic). */
-  async evaluate(which: 'test' | 'train' = 'test', batchSize = 500): Promise<LossSummary> {
-    const { gpu, model } = this;
+  evaluate(which: 'test' | 'train' = 'test'): Promise<LossSummary> {
     const data = which === 'test' ? this.test : this.train;
-    const totals = [0, 0, 0];
-    for (let start = 0; start < data.n; start += batchSize) {
-      const b = Math.min(batchSize, data.n - start);
-      const tape = new Tape(gpu);
-      const x = tape.own(gatherRows(gpu, data.images, data.inOrder, b, { offset: start }));
-      const r = model.loss(tape, x, { seed: this.options.seed, step: start, stream: NOISE_STREAM.evaluation });
-      const stats = await gpu.read(r.stats);
-      for (let k = 0; k < 3; k++) totals[k] += stats[k] * b;
-      tape.dispose();
-    }
-    return { loss: totals[0] / data.n, recon: totals[1] / data.n, kl: totals[2] / data.n, n: data.n };
+    return evaluateLoss(this.model, data.images, data.inOrder, this.options.seed);
   }
 
   private capture(): void {

@@ -1,0 +1,80 @@
+// Pieces every subcommand shares: option parsing with clear errors, the GPU, the
+// data, checkpoints, and writing PNG files atomically.
+import { extname } from 'node:path';
+import { loadDataset } from '../data/load.js';
+import type { Split } from '../data/dataset.js';
+import { ADAPTER_CHOICES, createNodeGpu, type AdapterChoice } from '../gpu/node-device.js';
+import type { Gpu } from '../gpu/runtime.js';
+import { writeFileAtomic } from '../io/files.js';
+import { encodePng, type Image } from '../io/png.js';
+import { loadCheckpoint } from '../vae/checkpoint-files.js';
+import { Vae } from '../vae/model.js';
+import type { OptionSpec } from './command.js';
+
+export type Values = Record<string, string | boolean | undefined>;
+
+/** A usage problem: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function numberOption(values: Values, name: string, o: { integer?: boolean; min?: number; max?: number } = {}): number {
+  const raw = values[name];
+  const v = Number(raw);
+  const kind = o.integer ? 'an integer' : 'a number';
+  const range = o.min !== undefined && o.max !== undefined ? ` in ${o.min}..${o.max}` : o.min !== undefined ? ` >= ${o.min}` : '';
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(v) || (o.integer && !Number.isInteger(v)) || (o.min !== undefined && v < o.min) || (o.max !== undefined && v > o.max)) {
+    throw new UsageError(`--${name} must be ${kind}${range}, got '${raw}'`);
+  }
+  return v;
+}
+
+export function choiceOption<T extends string>(values: Values, name: string, choices: readonly T[]): T {
+  const v = values[name] as T;
+  if (!choices.includes(v)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got '${v}'`);
+  return v;
+}
+
+export function stringOption(values: Values, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+export function pngPath(values: Values, name = 'out'): string {
+  const p = stringOption(values, name);
+  if (extname(p).toLowerCase() !== '.png') throw new UsageError(`--${name} must name a .png file, got '${p}'`);
+  return p;
+}
+
+export const jsonOption: OptionSpec = { type: 'boolean', default: false, help: 'print the result as one JSON object on stdout (progress stays on stderr)' };
+export const checkpointOption: OptionSpec = { type: 'string', valueName: 'PATH', help: "a run directory from 'train', or its model.safetensors (required)" };
+export const dataOption: OptionSpec = { type: 'string', default: 'mnist', valueName: 'mnist|DIR', help: "'mnist' for the embedded digits, or a directory of MNIST-format IDX files" };
+
+export function openGpu(values: Values): Promise<Gpu> {
+  return createNodeGpu({ adapter: choiceOption(values, 'adapter', ADAPTER_CHOICES) as AdapterChoice });
+}
+
+export async function openData(values: Values): Promise<Split> {
+  return loadDataset(stringOption(values, 'data'));
+}
+
+export async function openModel(gpu: Gpu, values: Values): Promise<{ model: Vae; training?: Record<string, unknown> }> {
+  const ckpt = await loadCheckpoint(stringOption(values, 'checkpoint'));
+  return { model: new Vae(gpu, ckpt.config.model, { values: ckpt.values }), training: ckpt.config.training };
+}
+
+export async function writePng(path: string, image: Image): Promise<void> {
+  await writeFileAtomic(path, encodePng(image));
+}
+
+/** Prints the command's result: JSON on stdout with --json, else a short line on stderr. */
+export function report(values: Values, result: Record<string, unknown>, line: string): void {
+  if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
+  else process.stderr.write(line + '\n');
+}
+
+export function close(gpu: Gpu): void {
+  gpu.destroy();
+  gpu.device.destroy();
+}
