@@ -92,3 +92,13 @@ export function subset(ds: ImageDataset, start: number, count: number): ImageDat
     name: `${ds.name}[${start}:${start + count}]`,
   };
 }
+
+/** A dataset from plain arrays (the library API's `fit` on arrays); labels default to 0. */
+export function imageDataset(o: { images: Float32Array; rows: number; cols: number; labels?: Uint8Array; classes?: number; name?: string }): ImageDataset {
+  const n = o.images.length / (o.rows * o.cols);
+  const labels = o.labels ?? new Uint8Array(Number.isInteger(n) ? n : 0);
+  let maxLabel = 0;
+  for (const l of labels) maxLabel = Math.max(maxLabel, l);
+  const classes = o.classes ?? maxLabel + 1;
+  return validateDataset({ images: o.images, labels, n, rows: o.rows, cols: o.cols, classes, name: o.name ?? 'arrays' });
+}
