@@ -42,6 +42,13 @@ export interface StepProgress {
   samplesPerSecond: number;
 }
 
+export interface TrainHooks {
+  onStep?: (p: StepProgress) => void;
+  onEpoch?: (m: EpochMetrics) => void | Promise<void>;
+  /** Stops training at the next step boundary when aborted. */
+  signal?: AbortSignal;
+}
+
 export interface EpochMetrics {
   epoch: number;
   train_loss: number;
@@ -97,12 +104,17 @@ export class Trainer {
     return Math.floor(this.train.n / this.options.batchSize);
   }
 
-  /** Trains `epochs` epochs, evaluating on the test split after each. */
-  async fit(hooks: { onStep?: (p: StepProgress) => void; onEpoch?: (m: EpochMetrics) => void | Promise<void> } = {}): Promise<EpochMetrics[]> {
+  /**
+   * Trains `epochs` epochs, evaluating on the test split after each. An aborted
+   * `signal` stops at the next step boundary (the page's pause button); the epoch in
+   * progress is then not reported.
+   */
+  async fit(hooks: TrainHooks = {}): Promise<EpochMetrics[]> {
     const metrics: EpochMetrics[] = [];
-    for (let epoch = 1; epoch <= this.options.epochs; epoch++) {
+    for (let epoch = 1; epoch <= this.options.epochs && !hooks.signal?.aborted; epoch++) {
       const start = performance.now();
-      const trainLoss = await this.trainEpoch(epoch, hooks.onStep);
+      const trainLoss = await this.trainEpoch(epoch, hooks);
+      if (hooks.signal?.aborted) break;
       const trainSeconds = (performance.now() - start) / 1000;
       const test = await this.evaluate();
       const m: EpochMetrics = {
@@ -120,27 +132,24 @@ export class Trainer {
     return metrics;
   }
 
-  /** One epoch over a fresh permutation; resolves with its mean training loss. */
-  async trainEpoch(epoch: number, onStep?: (p: StepProgress) => void): Promise<number> {
+  /** One epoch over a fresh permutation; resolves with its mean training loss (over the steps taken). */
+  async trainEpoch(epoch: number, hooks: TrainHooks = {}): Promise<number> {
     const { gpu } = this;
     const B = this.options.batchSize;
     const steps = this.stepsPerEpoch;
     const lossEvery = Math.max(1, this.options.lossEvery ?? 10);
-    // One permutation per (seed, epoch): the same on every adapter and in the reference trainer.
-    gpu.write(this.order, permutation(this.train.n, epochSeed(this.options.seed, epoch)));
-    fill(gpu, this.epochSum, 0);
+    this.beginEpoch(epoch);
     const start = performance.now();
     const pending: Promise<void>[] = [];
     let loss = NaN;
     let rate = 0;
-    for (let s = 0; s < steps; s++) {
-      this.offset.value = s * B;
-      this.rngStep.value = this.globalStep % 2 ** 32;
-      if (!this.program) this.capture();
-      else gpu.replay(this.program);
-      this.globalStep += 1;
+    let taken = 0;
+    for (let s = 0; s < steps && !hooks.signal?.aborted; s++) {
+      this.step(s);
+      taken += 1;
       if (s % lossEvery === lossEvery - 1 || s === steps - 1) {
-        // At most two reads in flight: bounds how far the CPU runs ahead of the GPU.
+        // At most two reads in flight: bounds how far the CPU runs ahead of the GPU,
+        // and gives a page's event loop a turn while the GPU works.
         if (pending.length >= 2) await pending.shift();
         const done = (s + 1) * B;
         pending.push(
@@ -150,11 +159,37 @@ export class Trainer {
           }),
         );
       } else gpu.flush();
-      onStep?.({ epoch, step: s + 1, stepsPerEpoch: steps, loss, samplesPerSecond: rate });
+      hooks.onStep?.({ epoch, step: s + 1, stepsPerEpoch: steps, loss, samplesPerSecond: rate });
     }
     await Promise.all(pending);
     const sum = await gpu.read(this.epochSum);
-    return sum[0] / steps;
+    return sum[0] / Math.max(1, taken);
+  }
+
+  /** Writes the epoch's permutation and zeroes its loss sum (before its first step). */
+  beginEpoch(epoch: number): void {
+    // One permutation per (seed, epoch): the same on every adapter and in the reference trainer.
+    this.gpu.write(this.order, permutation(this.train.n, epochSeed(this.options.seed, epoch)));
+    fill(this.gpu, this.epochSum, 0);
+  }
+
+  /**
+   * Records training step `s` of the current epoch (batch s of its permutation) into
+   * the current command encoder; the caller submits (gpu.flush) or reads. The first
+   * call captures the step, later calls replay it.
+   */
+  step(s: number): void {
+    if (!Number.isInteger(s) || s < 0 || s >= this.stepsPerEpoch) throw new RangeError(`step ${s} is outside 0..${this.stepsPerEpoch - 1}`);
+    this.offset.value = s * this.options.batchSize;
+    this.rngStep.value = this.globalStep % 2 ** 32;
+    if (!this.program) this.capture();
+    else this.gpu.replay(this.program);
+    this.globalStep += 1;
+  }
+
+  /** The latest batch's (loss, recon, kl) on the GPU; null before the first step. */
+  get batchStats(): Tensor | null {
+    return this.stats;
   }
 
   /** Mean loss per image over a split, with fixed evaluation noise (deterministic). */

@@ -48,14 +48,38 @@ describe('Trainer', () => {
     await trainer.trainEpoch(1); // warm-up: captures the step, fills the readback ring
     const counts: number[][] = [];
     const snapshot = () => [gpu.bindGroupsCreated, gpu.pool.stats.buffersCreated, gpu.readback.created, gpu.submits];
-    await trainer.trainEpoch(2, (p) => {
-      if (p.step === 1 || p.step === p.stepsPerEpoch) counts.push(snapshot());
+    await trainer.trainEpoch(2, {
+      onStep: (p) => {
+        if (p.step === 1 || p.step === p.stepsPerEpoch) counts.push(snapshot());
+      },
     });
     const [first, last] = counts;
     expect(last[0]).toBe(first[0]); // bind groups
     expect(last[1]).toBe(first[1]); // buffers
     expect(last[2]).toBe(first[2]); // staging buffers
     expect(last[3] - first[3]).toBe(trainer.stepsPerEpoch - 1); // one submit per step
+    trainer.dispose();
+    model.dispose();
+  });
+});
+
+describe('Trainer control', () => {
+  it('stops at the next step when its signal is aborted', async () => {
+    const gpu = await testGpu();
+    const model = new Vae(gpu, config, { seed: 1 });
+    const trainer = new Trainer(gpu, model, data, { ...options, epochs: 3 });
+    const stop = new AbortController();
+    let steps = 0;
+    const metrics = await trainer.fit({
+      signal: stop.signal,
+      onStep: (p) => {
+        steps += 1;
+        if (p.step === 3) stop.abort();
+      },
+    });
+    expect(steps).toBe(3);
+    expect(metrics).toEqual([]);
+    expect(trainer.globalStep).toBe(3);
     trainer.dispose();
     model.dispose();
   });
