@@ -46,6 +46,13 @@ export interface KernelCall {
   /** Uniform fields by name; a `Live` value is re-read each time a captured program replays. */
   params?: Record<string, number | readonly number[] | Live>;
   workgroups: readonly [number, number?, number?];
+  /** Work per launch, for profiles: floating-point operations and/or bytes moved. */
+  cost?: KernelCost;
+}
+
+export interface KernelCost {
+  flops?: number;
+  bytes?: number;
 }
 
 /** A validated dispatch: pipeline, bind group, uniform and grid; can be recorded many times. */
@@ -55,6 +62,7 @@ export interface Dispatch {
   readonly bindGroup: GPUBindGroup;
   readonly workgroups: readonly [number, number, number];
   readonly uniform: GPUBuffer | null;
+  readonly cost: KernelCost;
 }
 
 export class Gpu {
@@ -196,7 +204,7 @@ export class Gpu {
     }
     this.bindGroupsCreated += 1;
     const bindGroup = this.device.createBindGroup({ label, layout, entries });
-    return { label, pipeline, bindGroup, workgroups: [x, y, z], uniform };
+    return { label, pipeline, bindGroup, workgroups: [x, y, z], uniform, cost: call.cost ?? {} };
   }
 
   /**

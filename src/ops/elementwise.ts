@@ -44,7 +44,7 @@ export function activation(gpu: Gpu, x: Tensor, kind: Activation, options: { out
   const constants = { ACT: activationCode(kind), LEAKY_SLOPE };
   const y = options.out ?? gpu.empty(x.shape, `${kind}(${x.buffer.label})`);
   sameShape('activation', 'out', y, x, 'x');
-  gpu.run({ shader, entry: 'forward', constants, bindings: { x, y }, params: { n: x.size, scalar: 0 }, workgroups: grid(gpu, x.size) });
+  gpu.run({ shader, entry: 'forward', constants, bindings: { x, y }, params: { n: x.size, scalar: 0 }, workgroups: grid(gpu, x.size), cost: { bytes: 8 * x.size } });
   return y;
 }
 
@@ -66,7 +66,7 @@ export function activationBackward(gpu: Gpu, dy: Tensor, saved: Tensor, kind: Ac
   if (accumulate && !options.out) throw new ShapeError('activationBackward: accumulate needs `out`, the gradient to add into');
   const dx = options.out ?? gpu.empty(dy.shape, `d${kind}`);
   sameShape('activationBackward', 'out', dx, dy, 'dy');
-  gpu.run({ shader, entry: 'backward', constants, bindings: { dy, saved, dx }, params: { n: dy.size, scalar: 0 }, workgroups: grid(gpu, dy.size) });
+  gpu.run({ shader, entry: 'backward', constants, bindings: { dy, saved, dx }, params: { n: dy.size, scalar: 0 }, workgroups: grid(gpu, dy.size), cost: { bytes: (accumulate ? 16 : 12) * dy.size } });
   return dx;
 }
 
@@ -74,13 +74,13 @@ export function activationBackward(gpu: Gpu, dy: Tensor, saved: Tensor, kind: Ac
 export function axpy(gpu: Gpu, alpha: number, x: Tensor, y: Tensor): Tensor {
   finite('axpy', 'alpha', alpha);
   sameShape('axpy', 'y', y, x, 'x');
-  gpu.run({ shader, entry: 'axpy', bindings: { x, y }, params: { n: y.size, scalar: alpha }, workgroups: grid(gpu, y.size) });
+  gpu.run({ shader, entry: 'axpy', bindings: { x, y }, params: { n: y.size, scalar: alpha }, workgroups: grid(gpu, y.size), cost: { bytes: 12 * y.size } });
   return y;
 }
 
 /** y = value everywhere; returns y. */
 export function fill(gpu: Gpu, y: Tensor, value: number): Tensor {
   finite('fill', 'value', value);
-  gpu.run({ shader, entry: 'fill', bindings: { y }, params: { n: y.size, scalar: value }, workgroups: grid(gpu, y.size) });
+  gpu.run({ shader, entry: 'fill', bindings: { y }, params: { n: y.size, scalar: value }, workgroups: grid(gpu, y.size), cost: { bytes: 4 * y.size } });
   return y;
 }

@@ -34,6 +34,7 @@ export function gatherRows(gpu: Gpu, src: Tensor, index: Tensor, rows: number, o
     bindings: { src, index, out },
     params: { rows, cols, offset, src_rows: srcRows },
     workgroups: [Math.ceil(cols / WG), rows],
+    cost: { bytes: 4 * (2 * rows * cols + rows) },
   });
   return out;
 }

@@ -100,7 +100,8 @@ export function adamCalls(tensors: AdamTensors, options: AdamOptions): KernelCal
   };
   return [
     advanceCall(state, hyper),
-    { shader, entry: 'adam', constants: { DECOUPLED: decoupled ? 1 : 0 }, bindings: { grads, state, weights: params, m, v }, params: hyper, workgroups: grid(n) },
+    // Reads p, g, m, v and writes p, m, v.
+    { shader, entry: 'adam', constants: { DECOUPLED: decoupled ? 1 : 0 }, bindings: { grads, state, weights: params, m, v }, params: hyper, workgroups: grid(n), cost: { bytes: 28 * n } },
   ];
 }
 
@@ -144,6 +145,7 @@ export function sgdCalls(tensors: SgdTensors, options: SgdOptions): KernelCall[]
       bindings: { grads, state, weights: params, m: momentum !== 0 ? momentumBuffer : null },
       params: hyper,
       workgroups: grid(n),
+      cost: { bytes: (momentum !== 0 ? 20 : 12) * n },
     },
   ];
 }

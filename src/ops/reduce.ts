@@ -65,7 +65,7 @@ function output(gpu: Gpu, op: string, x: Tensor, length: number, options: Reduce
 export function sumCols(gpu: Gpu, x: Tensor, options: ReduceOptions = {}): Tensor {
   const [rows, cols] = matrix('sumCols', x);
   const { y, scale, accumulate } = output(gpu, 'sumCols', x, cols, options);
-  gpu.run({ shader, entry: 'sum_cols', ...launch(gpu, cols, rows, accumulate), bindings: { x, y }, params: { rows, cols, scale } });
+  gpu.run({ shader, entry: 'sum_cols', ...launch(gpu, cols, rows, accumulate), bindings: { x, y }, params: { rows, cols, scale }, cost: { bytes: 4 * (rows * cols + (accumulate ? 2 : 1) * cols) } });
   return y;
 }
 
@@ -73,7 +73,7 @@ export function sumCols(gpu: Gpu, x: Tensor, options: ReduceOptions = {}): Tenso
 export function sumRows(gpu: Gpu, x: Tensor, options: ReduceOptions = {}): Tensor {
   const [rows, cols] = matrix('sumRows', x);
   const { y, scale, accumulate } = output(gpu, 'sumRows', x, rows, options);
-  gpu.run({ shader, entry: 'sum_rows', ...launch(gpu, rows, cols, accumulate), bindings: { x, y }, params: { rows, cols, scale } });
+  gpu.run({ shader, entry: 'sum_rows', ...launch(gpu, rows, cols, accumulate), bindings: { x, y }, params: { rows, cols, scale }, cost: { bytes: 4 * (rows * cols + (accumulate ? 2 : 1) * rows) } });
   return y;
 }
 

@@ -71,7 +71,7 @@ export function randn(gpu: Gpu, shape: readonly number[], options: NoiseOptions 
   const params = noiseParams('randn', size, options);
   if (options.out) checkShape('randn', 'out', options.out, shape, 'pass an output of the requested shape');
   const noise = options.out ?? gpu.empty(shape, 'randn');
-  gpu.run({ shader, entry: 'randn', bindings: { noise }, params, workgroups: grid(gpu, size) });
+  gpu.run({ shader, entry: 'randn', bindings: { noise }, params, workgroups: grid(gpu, size), cost: { bytes: 4 * size } });
   return noise;
 }
 
@@ -81,7 +81,7 @@ export function reparameterize(gpu: Gpu, mu: Tensor, logvar: Tensor, options: No
   if (options.out) checkShape('reparameterize', 'out', options.out, mu.shape, 'z has the shape of mu');
   const params = noiseParams('reparameterize', mu.size, options);
   const z = options.out ?? gpu.empty(mu.shape, 'z');
-  gpu.run({ shader, entry: 'forward', bindings: { mu, logvar, z }, params, workgroups: grid(gpu, mu.size) });
+  gpu.run({ shader, entry: 'forward', bindings: { mu, logvar, z }, params, workgroups: grid(gpu, mu.size), cost: { bytes: 12 * mu.size } });
   return z;
 }
 
@@ -120,6 +120,7 @@ export function reparameterizeBackward(gpu: Gpu, dz: Tensor, logvar: Tensor, opt
     bindings: { dz, logvar, dmu, dlogvar },
     params,
     workgroups: grid(gpu, logvar.size),
+    cost: { bytes: (accumulate ? 24 : 16) * logvar.size },
   });
   return { dmu, dlogvar };
 }

@@ -100,7 +100,9 @@ export function vaeLoss(gpu: Gpu, recon: Tensor, x: Tensor, mu: Tensor, logvar: 
     bindings: { recon, x, mu, logvar, per_sample: outputs.perSample, d_recon: outputs.dRecon, d_mu: outputs.dMu, d_logvar: outputs.dLogvar },
     params,
     workgroups: [Math.min(batch, gpu.device.limits.maxComputeWorkgroupsPerDimension)],
+    // Reads logits and targets, writes their gradient; reads and writes the latents; per-sample out.
+    cost: { bytes: 4 * (3 * batch * d + 4 * batch * l + 3 * batch) },
   });
-  gpu.run({ shader, entry: 'batch_mean', bindings: { per_sample_in: outputs.perSample, stats: outputs.stats }, params, workgroups: [1] });
+  gpu.run({ shader, entry: 'batch_mean', bindings: { per_sample_in: outputs.perSample, stats: outputs.stats }, params, workgroups: [1], cost: { bytes: 4 * (3 * batch + 3) } });
   return outputs;
 }
