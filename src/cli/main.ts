@@ -3,6 +3,7 @@
 // uses. Errors print one line naming the problem and the fix, never a stack trace
 // (set WEBGPU_VAE_DEBUG=1 for the trace and the WGSL of a failing kernel).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { benchCommand } from './bench.js';
 import { evaluateCommand } from './evaluate.js';
 import { infoCommand } from './info.js';
 import { interpolateCommand } from './interpolate.js';
@@ -20,6 +21,7 @@ const commands: Record<string, Command> = {
   interpolate: interpolateCommand,
   latent: latentCommand,
   evaluate: evaluateCommand,
+  bench: benchCommand,
   info: infoCommand,
 };
 

@@ -187,6 +187,11 @@ export class Trainer {
     this.globalStep += 1;
   }
 
+  /** The captured training step (null before the first step), for profiling. */
+  get stepProgram(): Program | null {
+    return this.program;
+  }
+
   /** The latest batch's (loss, recon, kl) on the GPU; null before the first step. */
   get batchStats(): Tensor | null {
     return this.stats;

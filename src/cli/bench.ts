@@ -1,0 +1,124 @@
+// `webgpu-vae bench`: training throughput of the classic VAE on this machine's
+// adapter. Per batch size: ms per step (median and spread over timed rounds, each
+// round a run of captured steps to GPU completion), samples/s, a per-kernel
+// breakdown with GFLOP/s or GB/s and share of step time, and GPU memory.
+import { loadEmbeddedMnist } from '../data/mnist-embedded.js';
+import type { Gpu } from '../gpu/runtime.js';
+import { vaeConfig, type VaeConfig } from '../vae/config.js';
+import { Vae } from '../vae/model.js';
+import { median, profileStep, type StepProfile } from '../vae/step-profile.js';
+import { measureTrainingThroughput } from '../vae/throughput.js';
+import { Trainer } from '../vae/trainer.js';
+import type { Split } from '../data/dataset.js';
+import { adapterOption, type Command } from './command.js';
+import { close, jsonOption, numberOption, openGpu, UsageError } from './common.js';
+
+export const benchCommand: Command = {
+  summary: 'measure training throughput (samples/s), per-kernel time and GPU memory',
+  options: {
+    batch: { type: 'string', default: '128,1024', valueName: 'N[,N...]', help: 'batch sizes to measure' },
+    rounds: { type: 'string', default: '7', valueName: 'N', help: 'timed rounds per batch size' },
+    steps: { type: 'string', default: '10', valueName: 'N', help: 'steps per timed round' },
+    warmup: { type: 'string', default: '5', valueName: 'N', help: 'untimed steps first' },
+    hidden: { type: 'string', default: '400', valueName: 'N', help: 'hidden layer width' },
+    latent: { type: 'string', default: '20', valueName: 'N', help: 'latent dimensions' },
+    adapter: adapterOption,
+    json: jsonOption,
+  },
+  async run(values) {
+    const batches = String(values.batch)
+      .split(',')
+      .map((b) => Number(b.trim()));
+    if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new UsageError(`--batch must be a comma-separated list of positive integers, got '${values.batch}'`);
+    const rounds = numberOption(values, 'rounds', { integer: true, min: 1 });
+    const steps = numberOption(values, 'steps', { integer: true, min: 1 });
+    const warmup = numberOption(values, 'warmup', { integer: true, min: 0 });
+    const config = vaeConfig({ hidden: numberOption(values, 'hidden', { integer: true, min: 1 }), latent: numberOption(values, 'latent', { integer: true, min: 1 }) });
+    const data = loadEmbeddedMnist();
+    const gpu = await openGpu(values);
+    const results = [];
+    for (const batch of batches) {
+      if (batch > data.train.n) throw new UsageError(`--batch ${batch} is larger than the ${data.train.n} training images`);
+      const t = await measureTrainingThroughput(gpu, data, { batchSize: batch, rounds, stepsPerRound: steps, warmup, config });
+      const ms = median(t.msPerStep);
+      const { profile, memory } = await breakdown(gpu, data, config, batch);
+      results.push({
+        batch,
+        samples_per_s: (batch * 1000) / ms,
+        ms_per_step: ms,
+        ms_per_step_min: Math.min(...t.msPerStep),
+        ms_per_step_max: Math.max(...t.msPerStep),
+        step_flops: stepFlops(config, batch),
+        kernel_ms: profile.kernelMs,
+        timer: profile.timer,
+        kernels: profile.rows,
+        memory,
+      });
+      if (!values.json) process.stderr.write(`  batch ${batch}: ${((batch * 1000) / ms).toFixed(0)} samples/s, ${ms.toFixed(2)} ms/step\n`);
+    }
+    const report = { date: new Date().toISOString(), adapter: gpu.adapter, config, results };
+    if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
+    else process.stdout.write(formatReport(report));
+    close(gpu);
+    return 0;
+  },
+};
+
+/** 2*M*N*K for every matmul of a step: forward, and dX and dW of each layer (fc1 needs no dX). */
+export function stepFlops(c: VaeConfig, batch: number): number {
+  const layers: [number, number][] = [[c.inputSize, c.hidden], [c.hidden, c.latent], [c.hidden, c.latent], [c.latent, c.hidden], [c.hidden, c.inputSize]];
+  return layers.reduce((sum, [i, o], k) => sum + 2 * batch * i * o * (k === 0 ? 2 : 3), 0);
+}
+
+async function breakdown(gpu: Gpu, data: Split, config: VaeConfig, batch: number) {
+  gpu.pool.trim(); // so this run's allocations are all new and countable
+  const before = { ...gpu.pool.stats };
+  const model = new Vae(gpu, config, { seed: 1 });
+  const trainer = new Trainer(gpu, model, data, { batchSize: batch, epochs: 1, lr: 1e-3, seed: 1 });
+  trainer.beginEpoch(1);
+  trainer.step(0);
+  await gpu.finish();
+  const profile: StepProfile = await profileStep(gpu, trainer.stepProgram!);
+  const after = gpu.pool.stats;
+  const n = model.parameters.length;
+  const D = config.inputSize, H = config.hidden, L = config.latent;
+  const dataset = 4 * (data.train.n + data.test.n) * (D + 1);
+  const parameters = 4 * n, gradients = 4 * n, optimizer = 8 * n;
+  // What a step must hold at its peak: the saved forward activations (x, h1, mu,
+  // logvar, z, h3, logits) and the loss's gradients and per-sample values.
+  const activations = 4 * batch * (3 * D + 2 * H + 5 * L + 3);
+  const allocated = after.bytesAllocated - before.bytesAllocated;
+  const memory = {
+    bytes_allocated: after.bytesAllocated,
+    bytes_in_use: after.bytesInUse,
+    peak_bytes_in_use: after.peakBytesInUse,
+    run_bytes_allocated: allocated,
+    dataset_bytes: dataset,
+    needed_bytes: parameters + gradients + optimizer + activations,
+    /** Allocated for this run, less the resident dataset, over what the step needs. */
+    ratio_to_needed: (allocated - dataset) / (parameters + gradients + optimizer + activations),
+  };
+  trainer.dispose();
+  model.dispose();
+  gpu.pool.trim();
+  return { profile, memory };
+}
+
+function formatReport(r: { adapter: { name: string; featureLevel: string; kind: string }; results: any[] }): string {
+  const lines = [`adapter: ${r.adapter.name} (${r.adapter.kind}, ${r.adapter.featureLevel} feature level)`, ''];
+  lines.push('batch  samples/s  ms/step (min..max)        step GFLOP/s  memory allocated (x needed)');
+  for (const x of r.results) {
+    lines.push(
+      `${String(x.batch).padStart(5)}  ${x.samples_per_s.toFixed(0).padStart(9)}  ${x.ms_per_step.toFixed(2).padStart(7)} (${x.ms_per_step_min.toFixed(2)}..${x.ms_per_step_max.toFixed(2)})`.padEnd(44) +
+        `${(x.step_flops / (x.ms_per_step * 1e6)).toFixed(2).padStart(12)}  ${(x.memory.run_bytes_allocated / 2 ** 20).toFixed(1)} MiB (${x.memory.ratio_to_needed.toFixed(2)}x)`,
+    );
+  }
+  for (const x of r.results) {
+    lines.push('', `batch ${x.batch}: kernels (${x.timer}, ${x.kernel_ms.toFixed(2)} ms of kernels per step)`);
+    for (const k of x.kernels) {
+      const rate = k.gflops !== undefined ? `${k.gflops.toFixed(2)} GFLOP/s` : k.gbps !== undefined ? `${k.gbps.toFixed(2)} GB/s` : '';
+      lines.push(`  ${(k.share * 100).toFixed(1).padStart(5)}%  ${k.ms.toFixed(3).padStart(8)} ms  x${String(k.launches).padEnd(3)} ${rate.padStart(16)}  ${k.kernel}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
