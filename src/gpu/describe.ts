@@ -11,3 +11,15 @@ export function describeAdapter(adapter: GPUAdapter, kind: AdapterKind, backend:
 export function adapterLine(a: AdapterDescription): string {
   return `webgpu-vae: adapter ${a.name} [${a.kind}, ${a.backend}, ${a.featureLevel} feature level]`;
 }
+
+/**
+ * The CPU implementation behind an adapter, whatever acquired it: kernels tuned for
+ * llvmpipe or SwiftShader (SIMD width, no benefit from workgroup memory) should be
+ * chosen for a browser's or a caller's device too (headless Chromium runs SwiftShader).
+ */
+export function cpuImplementation(a: AdapterDescription): 'llvmpipe' | 'swiftshader' | null {
+  if (a.kind === 'llvmpipe' || a.kind === 'swiftshader') return a.kind;
+  if (/swiftshader/i.test(a.name)) return 'swiftshader';
+  if (/llvmpipe/i.test(a.name)) return 'llvmpipe';
+  return null;
+}

@@ -96,7 +96,10 @@ export class Gpu {
     this.debug = options.debug ?? false;
     this.owner = options.owner;
     const featureLevel = device.features.has('core-features-and-limits') ? 'core' : 'compatibility';
-    this.adapter = { name: device.label || 'external device', kind: 'external', backend: 'unknown', featureLevel, ...options.adapter };
+    // A caller's device names its adapter through `adapterInfo` where the implementation has it.
+    const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    const infoName = info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') : '';
+    this.adapter = { name: infoName || device.label || 'external device', kind: 'external', backend: 'unknown', featureLevel, ...options.adapter };
     this.pool = new BufferPool(device);
     this.readback = new ReadbackRing(device);
     this.pipelines = new PipelineCache(device, (label, shader, error) => this.watchCompile(label, shader, error));

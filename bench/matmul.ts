@@ -1,0 +1,74 @@
+// Matmul benchmark on the VAE's layer shapes (784 → 400 → 20 → 400 → 784) at batch
+// 128 and 1024, plus 1024³. Each Linear layer y = x·Wᵀ + b (W stored [out, in])
+// has three products: forward x·Wᵀ (transB, with the fused bias), input gradient
+// dx = dy·W (plain) and weight gradient dW = dyᵀ·x (transA, K = batch). Names give
+// the stored shapes (ᵀ marks a transposed operand) and the kernel configuration the
+// wrapper picked, so a table row says what ran.
+import type { Gpu } from '../src/gpu/runtime.js';
+import { describeMatmulConfig, matmul, matmulConfig } from '../src/ops/matmul.js';
+import type { Tensor } from '../src/tensor.js';
+import type { BenchCase, BenchFamily } from './case.js';
+
+const LAYERS: [name: string, inputs: number, outputs: number][] = [
+  ['fc1', 784, 400],
+  ['fc21', 400, 20],
+  ['fc3', 20, 400],
+  ['fc4', 400, 784],
+];
+
+function filled(gpu: Gpu, shape: number[], label: string): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = Math.sin(i);
+  return gpu.upload(data, shape, label);
+}
+
+interface Product {
+  name: string;
+  a: number[];
+  b: number[];
+  transA?: boolean;
+  transB?: boolean;
+  bias?: boolean;
+}
+
+function matmulCase(gpu: Gpu, p: Product): BenchCase {
+  const [M, K] = p.transA ? [p.a[1], p.a[0]] : p.a;
+  const N = p.transB ? p.b[0] : p.b[1];
+  const shapes = `[${p.a.join(',')}]${p.transA ? 'ᵀ' : ''}·[${p.b.join(',')}]${p.transB ? 'ᵀ' : ''}`;
+  const config = describeMatmulConfig(matmulConfig(gpu.adapter.kind, M, N, K));
+  let t: { a: Tensor; b: Tensor; bias?: Tensor; c: Tensor } | null = null;
+  return {
+    family: 'matmul',
+    name: `${p.name} ${shapes}${p.bias ? ' +bias' : ''} (${config})`,
+    flops: 2 * M * N * K,
+    launch: () => {
+      t ??= {
+        a: filled(gpu, p.a, 'bench.a'),
+        b: filled(gpu, p.b, 'bench.b'),
+        bias: p.bias ? filled(gpu, [N], 'bench.bias') : undefined,
+        c: gpu.empty([M, N], 'bench.c'),
+      };
+      matmul(gpu, t.a, t.b, { transA: p.transA, transB: p.transB, bias: t.bias, out: t.c });
+    },
+    free: () => {
+      if (t) gpu.release(t.a, t.b, t.bias, t.c);
+      t = null;
+    },
+  };
+}
+
+export const matmulBench: BenchFamily = (gpu, { quick }) => {
+  const products: Product[] = [];
+  for (const batch of quick ? [128] : [128, 1024]) {
+    for (const [layer, inputs, outputs] of LAYERS) {
+      products.push(
+        { name: `${layer} forward`, a: [batch, inputs], b: [outputs, inputs], transB: true, bias: true },
+        { name: `${layer} dx`, a: [batch, outputs], b: [outputs, inputs] },
+        { name: `${layer} dW`, a: [batch, outputs], b: [batch, inputs], transA: true },
+      );
+    }
+  }
+  if (!quick) products.push({ name: 'square', a: [1024, 1024], b: [1024, 1024] });
+  return products.map((p) => matmulCase(gpu, p));
+};

@@ -1,0 +1,167 @@
+// C = act(op(A)·op(B) + bias), or C += op(A)·op(B) for gradient accumulation
+// (shaders/matmul.wgsl). The kernel configuration is picked per adapter and shape
+// class: CPU adapters run the `direct` entry point (no workgroup memory, about twice
+// as fast there), GPUs the tiled `main`; and a skinny side (M or N of 1..32, as in
+// a VAE's latent layers) gets a tile that fits it instead of a mostly padded one.
+import src from '../../shaders/matmul.wgsl';
+import { ShapeError } from '../gpu/errors.js';
+import type { AdapterKind, Gpu } from '../gpu/runtime.js';
+import { defineShader } from '../gpu/shader.js';
+import type { Tensor } from '../tensor.js';
+import { activationCode, type Activation } from './activation.js';
+import { cpuImplementation } from '../gpu/describe.js';
+
+const shader = defineShader('matmul', src);
+
+export interface MatmulOptions {
+  /** A is stored [K, M] and used transposed. */
+  transA?: boolean;
+  /** B is stored [N, K] and used transposed (a Linear layer's weight). */
+  transB?: boolean;
+  /** bias[N], added to every row before the activation. */
+  bias?: Tensor;
+  activation?: Activation;
+  /** C += op(A)·op(B) into `out`, which must be given; takes no bias or activation. */
+  accumulate?: boolean;
+  out?: Tensor;
+  /** Overrides the automatic kernel choice (tests and tuning). */
+  config?: MatmulConfig;
+}
+
+export type ShapeClass = 'square' | 'skinny-n' | 'skinny-m' | 'skinny-k';
+
+/** The shader's override constants that shape the work, plus its entry point. */
+export interface MatmulConfig {
+  /** 'main' stages K tiles in workgroup memory; 'direct' reads operands from storage. */
+  entry: 'main' | 'direct';
+  /** Rows and columns of C per invocation (REG_M, REG_N): 4 or 8. */
+  regM: 4 | 8;
+  regN: 4 | 8;
+  /** Invocations along N and M (WG_X, WG_Y); the tile of C is regM·wgY × regN·wgX. */
+  wgX: number;
+  wgY: number;
+  /** K step of 'main' (TILE_K); unused by 'direct'. */
+  tileK: number;
+}
+
+/** Largest M or N treated as skinny. */
+const SKINNY = 32;
+
+/** The shape class of C[M,N] = [M,K]·[K,N]. */
+export function shapeClass(M: number, N: number, K: number): ShapeClass {
+  if (N <= SKINNY && N <= M) return 'skinny-n';
+  if (M <= SKINNY) return 'skinny-m';
+  if (K <= SKINNY) return 'skinny-k';
+  return 'square';
+}
+
+// Chosen by timing the VAE's shapes (bench/matmul.ts) on llvmpipe and SwiftShader,
+// configurations interleaved and the best of 5-8 rounds kept, on a shared 2-core CPU:
+// - 'direct' everywhere on the CPU adapters: ~2× the GFLOP/s of 'main' there.
+// - 8 × 8 blocks: ~1.8× faster than 4 × 4 (a block's operand loads are shared by
+//   twice the multiply-adds).
+// - The CPU adapters run a workgroup as SIMD groups of consecutive invocations,
+//   `lanes` wide (llvmpipe 8 with AVX2, SwiftShader 4). WG_X = lanes puts a SIMD
+//   group on one row: its A values are the same and its B values adjacent. llvmpipe
+//   ran 32 × 64 tiles 5-10% faster than 64 × 64, SwiftShader 64 × 32 10-20% faster.
+// - A skinny side gets 4 per invocation and just enough invocations to cover it:
+//   N = 20 in a 64 × 20 tile ran 1.2-1.4× faster on llvmpipe than in 64 × 32 with
+//   8 × 8 blocks (the same on SwiftShader); M = 20 in a 20 × 64 (llvmpipe) or
+//   20 × 32 (SwiftShader) tile, 2-3× faster than in a 64-row tile.
+// 'main' uses the usual GPU shape, 16 × 16 invocations with 4 × 4 blocks, and
+// skinny tiles by the same rule; it has not been tuned on a GPU.
+const fit = (n: number) => Math.ceil(n / 4);
+
+/** The kernel configuration for an [M,K]·[K,N] product on an adapter of this kind. */
+export function matmulConfig(adapter: AdapterKind, M: number, N: number, K: number): MatmulConfig {
+  const cls = shapeClass(M, N, K);
+  if (adapter === 'llvmpipe' || adapter === 'swiftshader') {
+    const lanes = adapter === 'llvmpipe' ? 8 : 4;
+    if (cls === 'skinny-n') return { entry: 'direct', regM: 8, regN: 4, wgX: fit(N), wgY: 8, tileK: 16 };
+    if (cls === 'skinny-m') return { entry: 'direct', regM: 4, regN: 8, wgX: lanes, wgY: fit(M), tileK: 16 };
+    return { entry: 'direct', regM: 8, regN: 8, wgX: lanes, wgY: 32 / lanes, tileK: 16 };
+  }
+  if (cls === 'skinny-n') return { entry: 'main', regM: 4, regN: 4, wgX: fit(N), wgY: 16, tileK: 16 };
+  if (cls === 'skinny-m') return { entry: 'main', regM: 4, regN: 4, wgX: 16, wgY: fit(M), tileK: 16 };
+  return { entry: 'main', regM: 4, regN: 4, wgX: 16, wgY: 16, tileK: cls === 'skinny-k' ? 8 : 16 };
+}
+
+/** E.g. "direct 64×20 tile, 8×4 per invocation". */
+export function describeMatmulConfig(c: MatmulConfig): string {
+  const tile = `${c.regM * c.wgY}×${c.regN * c.wgX}${c.entry === 'main' ? `×${c.tileK}` : ''}`;
+  return `${c.entry} ${tile} tile, ${c.regM}×${c.regN} per invocation`;
+}
+
+const dims = (t: Tensor) => `[${t.shape.join(', ')}]`;
+
+function checkConfig(gpu: Gpu, c: MatmulConfig): void {
+  const bad = (why: string) => new ShapeError(`matmul: config ${JSON.stringify(c)}: ${why}`);
+  if (c.entry !== 'main' && c.entry !== 'direct') throw bad(`entry must be 'main' or 'direct'`);
+  if ((c.regM !== 4 && c.regM !== 8) || (c.regN !== 4 && c.regN !== 8)) throw bad('regM and regN must be 4 or 8');
+  const limits = gpu.device.limits;
+  const invocations = c.wgX * c.wgY;
+  if (!Number.isInteger(c.wgX) || !Number.isInteger(c.wgY) || c.wgX < 1 || c.wgY < 1 || invocations > Math.min(256, limits.maxComputeInvocationsPerWorkgroup)) {
+    throw bad('wgX·wgY must be 1..256 invocations');
+  }
+  const bytes = (c.regM * c.wgY + c.regN * c.wgX) * c.tileK * 4;
+  if (c.entry === 'main' && (!Number.isInteger(c.tileK) || c.tileK < 1 || bytes > limits.maxComputeWorkgroupStorageSize)) {
+    throw bad(`its tiles take ${bytes} bytes of workgroup memory, over the ${limits.maxComputeWorkgroupStorageSize} allowed`);
+  }
+}
+
+export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  const { transA = false, transB = false, bias, activation = 'identity', accumulate = false, out } = options;
+  if (a.shape.length !== 2 || b.shape.length !== 2) {
+    throw new ShapeError(`matmul: A ${dims(a)} and B ${dims(b)} must both be 2-D; view batched inputs as [rows, features]`);
+  }
+  const [M, Ka] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const [Kb, N] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  const opA = `${transA ? 'Aᵀ' : 'A'} (A ${dims(a)})`;
+  const opB = `${transB ? 'Bᵀ' : 'B'} (B ${dims(b)})`;
+  if (Ka !== Kb) throw new ShapeError(`matmul: inner dimensions differ: ${opA} has ${Ka} columns, ${opB} has ${Kb} rows; check the shapes or transA/transB`);
+  const K = Ka;
+  if (M === 0 || N === 0 || K === 0) throw new ShapeError(`matmul: ${opA} · ${opB} is an empty product; every dimension must be >= 1`);
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== N)) {
+    throw new ShapeError(`matmul: bias ${dims(bias)} must have shape [${N}], the columns of ${opA} · ${opB}`);
+  }
+  if (out && (out.shape.length !== 2 || out.shape[0] !== M || out.shape[1] !== N)) {
+    throw new ShapeError(`matmul: out ${dims(out)} must have shape [${M}, ${N}] for ${opA} · ${opB}`);
+  }
+  if (accumulate) {
+    if (!out) throw new ShapeError('matmul: accumulate adds into an existing C; pass it as `out`');
+    if (bias || activation !== 'identity') {
+      throw new ShapeError('matmul: accumulate (C += op(A)·op(B)) takes no bias or activation; apply them in a separate op');
+    }
+  }
+
+  const config = options.config ?? matmulConfig(cpuImplementation(gpu.adapter) ?? gpu.adapter.kind, M, N, K);
+  checkConfig(gpu, config);
+  const gridX = Math.ceil(N / (config.regN * config.wgX));
+  const gridY = Math.ceil(M / (config.regM * config.wgY));
+  const max = gpu.device.limits.maxComputeWorkgroupsPerDimension;
+  if (gridX > max || gridY > max) {
+    throw new ShapeError(`matmul: C [${M}, ${N}] needs ${gridY} × ${gridX} workgroups (${describeMatmulConfig(config)}), over the device's ${max} per dimension; split the rows into chunks`);
+  }
+  const c = out ?? gpu.empty([M, N], 'matmul:c');
+  gpu.run({
+    shader,
+    entry: config.entry,
+    constants: {
+      TRANS_A: Number(transA),
+      TRANS_B: Number(transB),
+      HAS_BIAS: Number(bias !== undefined),
+      ACT: activationCode(activation),
+      ACCUMULATE: Number(accumulate),
+      REG_M: config.regM,
+      REG_N: config.regN,
+      WG_X: config.wgX,
+      WG_Y: config.wgY,
+      ...(config.entry === 'main' ? { TILE_K: config.tileK } : {}),
+    },
+    bindings: { a, b, bias: bias ?? null, c },
+    params: { M, N, K },
+    workgroups: [gridX, gridY],
+    cost: { flops: 2 * M * N * K },
+  });
+  return c;
+}
