@@ -5,6 +5,8 @@
 //   test/gpu/        GPU kernels and runtime against the references, run once per
 //                    CPU WebGPU adapter so both feature levels stay working:
 //                    llvmpipe (OpenGL ES, compatibility) and SwiftShader (Vulkan, core).
+//   test/browser/    the demo page in headless Chromium (WebGPU on SwiftShader),
+//                    against a fresh dist/demo/ bundle; screenshots in test-artifacts/.
 // The adapter is chosen here, at the top, and handed to tests through the env.
 import { defineConfig } from 'vitest/config';
 
@@ -46,6 +48,16 @@ export default defineConfig({
       },
       gpuProject('llvmpipe'),
       gpuProject('swiftshader'),
+      {
+        plugins: [wgslAsText],
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/browser/build.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

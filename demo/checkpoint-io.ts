@@ -1,0 +1,111 @@
+// Loading and saving checkpoints in the page. A checkpoint is the pair a Node run
+// writes (src/cli/train.ts): model.safetensors with the parameters and config.json
+// with the model configuration. Both are decoded and checked by the library before
+// the session swaps models, so a bad file leaves the current model in place.
+import { decodeCheckpoint, decodeConfig, encodeCheckpoint, encodeConfig } from '../src/index.js';
+import type { VaeConfig } from '../src/index.js';
+import type { Session } from './session.js';
+
+export const MODEL_FILE = 'model.safetensors';
+export const CONFIG_FILE = 'config.json';
+
+export interface CheckpointElements {
+  files: HTMLInputElement;
+  url: HTMLInputElement;
+  urlLoad: HTMLButtonElement;
+  download: HTMLButtonElement;
+  status: HTMLElement;
+}
+
+export class CheckpointPanel {
+  constructor(
+    private readonly el: CheckpointElements,
+    private readonly session: Session,
+    /** Called after a checkpoint replaced the model (the panel shows what was loaded). */
+    private readonly onLoaded: (config: VaeConfig) => void,
+    /** Runs a model swap with the page marked busy, showing its error if it fails. */
+    busy: (text: string, action: () => Promise<void>) => Promise<void>,
+    onError: (e: Error) => void,
+  ) {
+    el.files.addEventListener('change', () => void busy('Loading the checkpoint…', () => this.loadFiles()));
+    el.urlLoad.addEventListener('click', () => void busy('Loading the checkpoint…', () => this.loadUrl()));
+    // Saving reads the parameters while training goes on; the page is not marked busy.
+    el.download.addEventListener('click', () => {
+      el.download.disabled = true;
+      this.download()
+        .catch(onError)
+        .finally(() => (el.download.disabled = false));
+    });
+  }
+
+  private async loadFiles(): Promise<void> {
+    this.el.status.textContent = '';
+    const files = [...(this.el.files.files ?? [])];
+    const weights = files.find((f) => f.name.endsWith('.safetensors'));
+    const config = files.find((f) => f.name.endsWith('.json'));
+    this.el.files.value = '';
+    if (!weights || !config) {
+      throw new Error(`choose both files of a run together in the file dialog: ${MODEL_FILE} and ${CONFIG_FILE} (got ${files.map((f) => f.name).join(', ') || 'none'})`);
+    }
+    await this.load(await config.text(), new Uint8Array(await weights.arrayBuffer()), config.name, weights.name);
+  }
+
+  private async loadUrl(): Promise<void> {
+    this.el.status.textContent = '';
+    const text = this.el.url.value.trim();
+    if (!text) throw new Error(`enter the URL of a run folder (holding ${MODEL_FILE} and ${CONFIG_FILE}) or of its ${MODEL_FILE}`);
+    let given: URL;
+    try {
+      given = new URL(text, location.href);
+    } catch {
+      throw new Error(`'${text}' is not a URL; enter the address of a run folder or of its ${MODEL_FILE}`);
+    }
+    const weightsUrl = given.pathname.endsWith('.safetensors') ? given : new URL(MODEL_FILE, given.href.endsWith('/') ? given : `${given.href}/`);
+    const configUrl = new URL(CONFIG_FILE, weightsUrl);
+    const [config, weights] = await Promise.all([fetchBytes(configUrl), fetchBytes(weightsUrl)]);
+    await this.load(new TextDecoder().decode(config), weights, configUrl.href, weightsUrl.href);
+  }
+
+  private async load(configText: string, weights: Uint8Array, configName: string, weightsName: string): Promise<void> {
+    const config = decodeConfig(configText, configName);
+    const values = decodeCheckpoint(weights, config.model, weightsName);
+    const epochs = config.training?.epochs_done;
+    await this.session.load(config.model, values, typeof epochs === 'number' ? epochs : 0);
+    const m = config.model;
+    const where = config.training?.adapter as { name?: string } | undefined;
+    this.el.status.textContent =
+      `Loaded ${weightsName}: hidden ${m.hidden}, latent ${m.latent}, β ${m.beta}` +
+      (typeof epochs === 'number' ? `, trained ${epochs} epoch${epochs === 1 ? '' : 's'}` : '') +
+      (where?.name ? ` on ${where.name}` : '') +
+      '. Start continues training it.';
+    this.onLoaded(m);
+  }
+
+  private async download(): Promise<void> {
+    const { model } = this.session;
+    const weights = encodeCheckpoint(model.config, await model.parameters.read());
+    save(new Blob([weights as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), MODEL_FILE);
+    save(new Blob([encodeConfig(model.config, this.session.trainingRecord())], { type: 'application/json' }), CONFIG_FILE);
+    this.el.status.textContent = `Saved ${MODEL_FILE} (${(weights.length / 1024).toFixed(0)} KiB) and ${CONFIG_FILE} to your downloads.`;
+  }
+}
+
+async function fetchBytes(url: URL): Promise<Uint8Array> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new Error(`could not fetch ${url.href} (${(e as Error).message}); is the address right, and does its server allow cross-origin requests (CORS)?`);
+  }
+  if (!response.ok) throw new Error(`${url.href}: HTTP ${response.status}; a run folder holds ${MODEL_FILE} and ${CONFIG_FILE}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+function save(blob: Blob, name: string): void {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.click();
+  // The download has started by the next task; the object URL is no longer needed.
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
