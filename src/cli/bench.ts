@@ -1,13 +1,16 @@
 // `webgpu-vae bench`: training throughput of the classic VAE on this machine's
 // adapter. Per batch size: ms per step (median and spread over timed rounds, each
 // round a run of captured steps to GPU completion), samples/s, a per-kernel
-// breakdown with GFLOP/s or GB/s and share of step time, and GPU memory.
+// breakdown with GFLOP/s or GB/s and share of step time, and GPU memory. With
+// --compare-unfused, also the same step with every fusion split into plain kernels
+// (src/vae/unfused-step.ts), timed the same way in rounds alternating with the fused
+// step's, and the fused step's speed-up.
 import { loadEmbeddedMnist } from '../data/mnist-embedded.js';
 import type { Gpu } from '../gpu/runtime.js';
 import { vaeConfig, type VaeConfig } from '../vae/config.js';
 import { Vae } from '../vae/model.js';
 import { median, profileStep, type StepProfile } from '../vae/step-profile.js';
-import { measureTrainingThroughput } from '../vae/throughput.js';
+import { compareUnfused, measureTrainingThroughput } from '../vae/throughput.js';
 import { Trainer } from '../vae/trainer.js';
 import type { Split } from '../data/dataset.js';
 import { adapterOption, type Command } from './command.js';
@@ -22,6 +25,7 @@ export const benchCommand: Command = {
     warmup: { type: 'string', default: '5', valueName: 'N', help: 'untimed steps first' },
     hidden: { type: 'string', default: '400', valueName: 'N', help: 'hidden layer width' },
     latent: { type: 'string', default: '20', valueName: 'N', help: 'latent dimensions' },
+    'compare-unfused': { type: 'boolean', default: false, help: 'also time the step with the fused kernels replaced by plain ones, and report the speed-up' },
     adapter: adapterOption,
     json: jsonOption,
   },
@@ -39,8 +43,11 @@ export const benchCommand: Command = {
     const results = [];
     for (const batch of batches) {
       if (batch > data.train.n) throw new UsageError(`--batch ${batch} is larger than the ${data.train.n} training images`);
-      const t = await measureTrainingThroughput(gpu, data, { batchSize: batch, rounds, stepsPerRound: steps, warmup, config });
+      const timing = { batchSize: batch, rounds, stepsPerRound: steps, warmup, config };
+      const pair = values['compare-unfused'] ? await compareUnfused(gpu, data, timing) : null;
+      const t = pair?.fused ?? (await measureTrainingThroughput(gpu, data, timing));
       const ms = median(t.msPerStep);
+      const unfused = pair ? summary(batch, pair.unfused.msPerStep, ms) : undefined;
       const { profile, memory } = await breakdown(gpu, data, config, batch);
       results.push({
         batch,
@@ -53,8 +60,10 @@ export const benchCommand: Command = {
         timer: profile.timer,
         kernels: profile.rows,
         memory,
+        ...(unfused ? { unfused } : {}),
       });
-      if (!values.json) process.stderr.write(`  batch ${batch}: ${((batch * 1000) / ms).toFixed(0)} samples/s, ${ms.toFixed(2)} ms/step\n`);
+      const vs = unfused ? `; unfused ${unfused.ms_per_step.toFixed(2)} ms/step, fused ${unfused.speedup.toFixed(2)}x faster` : '';
+      if (!values.json) process.stderr.write(`  batch ${batch}: ${((batch * 1000) / ms).toFixed(0)} samples/s, ${ms.toFixed(2)} ms/step${vs}\n`);
     }
     const report = { date: new Date().toISOString(), adapter: gpu.adapter, config, results };
     if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
@@ -63,6 +72,12 @@ export const benchCommand: Command = {
     return 0;
   },
 };
+
+/** The unfused step's figures; speedup = unfused ms/step over fused ms/step (> 1: fusion pays). */
+function summary(batch: number, msPerStep: number[], fusedMs: number) {
+  const ms = median(msPerStep);
+  return { samples_per_s: (batch * 1000) / ms, ms_per_step: ms, ms_per_step_min: Math.min(...msPerStep), ms_per_step_max: Math.max(...msPerStep), speedup: ms / fusedMs };
+}
 
 /** 2*M*N*K for every matmul of a step: forward, and dX and dW of each layer (fc1 needs no dX). */
 export function stepFlops(c: VaeConfig, batch: number): number {
@@ -112,6 +127,13 @@ function formatReport(r: { adapter: { name: string; featureLevel: string; kind: 
       `${String(x.batch).padStart(5)}  ${x.samples_per_s.toFixed(0).padStart(9)}  ${x.ms_per_step.toFixed(2).padStart(7)} (${x.ms_per_step_min.toFixed(2)}..${x.ms_per_step_max.toFixed(2)})`.padEnd(44) +
         `${(x.step_flops / (x.ms_per_step * 1e6)).toFixed(2).padStart(12)}  ${(x.memory.run_bytes_allocated / 2 ** 20).toFixed(1)} MiB (${x.memory.ratio_to_needed.toFixed(2)}x)`,
     );
+  }
+  if (r.results.some((x) => x.unfused)) {
+    lines.push('', 'unfused step (each fusion split into plain kernels):', 'batch  samples/s  ms/step (min..max)        fused speed-up');
+    for (const x of r.results) {
+      const u = x.unfused;
+      lines.push(`${String(x.batch).padStart(5)}  ${u.samples_per_s.toFixed(0).padStart(9)}  ${u.ms_per_step.toFixed(2).padStart(7)} (${u.ms_per_step_min.toFixed(2)}..${u.ms_per_step_max.toFixed(2)})`.padEnd(42) + `  ${u.speedup.toFixed(2)}x`);
+    }
   }
   for (const x of r.results) {
     lines.push('', `batch ${x.batch}: kernels (${x.timer}, ${x.kernel_ms.toFixed(2)} ms of kernels per step)`);

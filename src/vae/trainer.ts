@@ -21,6 +21,7 @@ import { permutation } from '../random.js';
 import type { ImageDataset, Split } from '../data/dataset.js';
 import type { Tensor } from '../tensor.js';
 import type { Vae } from './model.js';
+import { UnfusedStep } from './unfused-step.js';
 
 export interface TrainOptions {
   batchSize: number;
@@ -31,6 +32,8 @@ export interface TrainOptions {
   weightDecay?: number;
   /** Steps between asynchronous loss reads (progress only). */
   lossEvery?: number;
+  /** Benchmarks only: capture the unfused step (src/vae/unfused-step.ts) instead of the fused one; Adam only. */
+  unfused?: boolean;
 }
 
 export interface StepProgress {
@@ -75,6 +78,7 @@ export class Trainer {
   private readonly epochSum: Tensor;
   private readonly offset = new Live(0);
   private readonly rngStep = new Live(0);
+  private readonly unfused: UnfusedStep | null;
   private program: Program | null = null;
   private stats: Tensor | null = null;
   /** Steps taken so far; also the RNG step of the next one. */
@@ -98,6 +102,7 @@ export class Trainer {
     this.order = gpu.empty([data.train.n], 'train.order', 'u32');
     this.batch = gpu.empty([options.batchSize, inputSize], 'train.batch');
     this.epochSum = gpu.empty([3], 'train.epoch-sum');
+    this.unfused = options.unfused ? new UnfusedStep(gpu, model, options) : null;
   }
 
   get stepsPerEpoch(): number {
@@ -205,10 +210,16 @@ export class Trainer {
 
   private capture(): void {
     const { gpu, model } = this;
+    const noise = { seed: this.options.seed, step: this.rngStep, stream: NOISE_STREAM.reparameterize };
     this.program = gpu.capture('train-step', () => {
       gatherRows(gpu, this.train.images, this.order, this.options.batchSize, { offset: this.offset, out: this.batch });
+      if (this.unfused) {
+        this.stats = this.unfused.record(this.batch, noise);
+        axpy(gpu, 1, this.stats, this.epochSum);
+        return;
+      }
       const tape = new Tape(gpu);
-      const r = model.loss(tape, this.batch, { seed: this.options.seed, step: this.rngStep, stream: NOISE_STREAM.reparameterize });
+      const r = model.loss(tape, this.batch, noise);
       this.stats = tape.keep(r.stats);
       tape.backward(r.loss, gradRules);
       axpy(gpu, 1, r.stats, this.epochSum);
@@ -226,6 +237,7 @@ export class Trainer {
   dispose(): void {
     if (this.program) this.gpu.disposeProgram(this.program);
     this.optimizer.dispose();
+    this.unfused?.dispose();
     this.gpu.release(this.train.images, this.train.inOrder, this.test.images, this.test.inOrder, this.order, this.batch, this.epochSum, this.stats);
   }
 }
