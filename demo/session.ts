@@ -2,10 +2,9 @@
 // touch the Trainer: they call start/pause/reset/load here and hear back through
 // SessionEvents.
 //
-// Training runs epoch by epoch through Trainer.trainEpoch with the pause button's
-// AbortSignal (what Trainer.fit does, but with the page's own epoch counter, so a
-// resumed run continues at the next epoch with a fresh permutation instead of
-// starting over at epoch 1). Losses arrive through onStep from the trainer's
+// Training runs through Trainer.fit with the pause button's AbortSignal, starting at
+// the page's next epoch, so a resumed run continues with a fresh permutation instead
+// of starting over at epoch 1. Losses arrive through onStep from the trainer's
 // asynchronous reads; nothing is read back per step.
 import { evaluateImages, Trainer, Vae } from '../src/index.js';
 import type { EpochMetrics, Gpu, Split, StepProgress, VaeConfig } from '../src/index.js';
@@ -144,7 +143,7 @@ export class Session {
     const n = this.data.train.n;
     if (optim.batchSize > n) throw new Error(`batch size ${optim.batchSize} is larger than the ${n} training digits; choose a smaller batch size`);
     this.trainer?.dispose();
-    // `epochs` only bounds Trainer.fit, which the page does not use (see loop()).
+    // The page trains until paused: fit's epoch count is unbounded (see loop()).
     this.trainer = new Trainer(this.gpu, this.model, this.data, { ...optim, epochs: Infinity, seed: SEED, lossEvery: LOSS_EVERY });
     // Continue the noise sequence rather than replaying the first steps' draws.
     this.trainer.globalStep = this.steps;
@@ -152,25 +151,16 @@ export class Session {
     return this.trainer;
   }
 
+  /** Trains epoch after epoch, resuming the numbering, until paused. */
   private async loop(trainer: Trainer, signal: AbortSignal): Promise<void> {
-    const onStep = (p: StepProgress) => this.events.step(p);
-    while (!signal.aborted) {
-      const epoch = this.epoch + 1;
-      const start = performance.now();
-      const trainLoss = await trainer.trainEpoch(epoch, { onStep, signal });
-      if (signal.aborted) break;
-      const trainSeconds = (performance.now() - start) / 1000;
-      const test = await trainer.evaluate();
-      this.epoch = epoch;
-      await this.events.epoch({
-        epoch,
-        train_loss: trainLoss,
-        test_loss: test.loss,
-        recon: test.recon,
-        kl: test.kl,
-        samples_per_s: (trainer.stepsPerEpoch * trainer.options.batchSize) / trainSeconds,
-        seconds: (performance.now() - start) / 1000,
-      });
-    }
+    await trainer.fit({
+      signal,
+      startEpoch: this.epoch + 1,
+      onStep: (p: StepProgress) => this.events.step(p),
+      onEpoch: async (m) => {
+        this.epoch = m.epoch;
+        await this.events.epoch(m);
+      },
+    });
   }
 }

@@ -50,6 +50,8 @@ export interface TrainHooks {
   onEpoch?: (m: EpochMetrics) => void | Promise<void>;
   /** Stops training at the next step boundary when aborted. */
   signal?: AbortSignal;
+  /** Number of the first epoch (its permutation and its metrics line); default 1, later to resume. */
+  startEpoch?: number;
 }
 
 export interface EpochMetrics {
@@ -116,7 +118,8 @@ export class Trainer {
    */
   async fit(hooks: TrainHooks = {}): Promise<EpochMetrics[]> {
     const metrics: EpochMetrics[] = [];
-    for (let epoch = 1; epoch <= this.options.epochs && !hooks.signal?.aborted; epoch++) {
+    const first = hooks.startEpoch ?? 1;
+    for (let epoch = first; epoch < first + this.options.epochs && !hooks.signal?.aborted; epoch++) {
       const start = performance.now();
       const trainLoss = await this.trainEpoch(epoch, hooks);
       if (hooks.signal?.aborted) break;

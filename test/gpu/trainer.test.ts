@@ -83,4 +83,18 @@ describe('Trainer control', () => {
     trainer.dispose();
     model.dispose();
   });
+
+  it('resumes at a given epoch: its permutation and its number', async () => {
+    const gpu = await testGpu();
+    const init = initialVaeParameters(config, options.seed);
+    const model = new Vae(gpu, config, { values: init });
+    const trainer = new Trainer(gpu, model, data, { ...options, epochs: 1 });
+    const [m] = await trainer.fit({ startEpoch: 3 });
+    expect(m.epoch).toBe(3);
+    const ref = refTrainer(init);
+    const refLoss = refTrainEpoch(ref, config, data.train.images, data.train.n, options, 3);
+    expect(Math.abs(m.train_loss / refLoss - 1)).toBeLessThan(1e-4);
+    trainer.dispose();
+    model.dispose();
+  });
 });
