@@ -1,0 +1,112 @@
+// The classic VAE in jax-js, with its fastest training step: one jit over the batch
+// gather, the noise draw, value_and_grad of the loss and the Adam update, so a step
+// is one call of one compiled program with the whole training state passed in and
+// handed back (jax-js arrays are reference-counted: a call consumes its arguments).
+// Same sizes, initial values, loss, optimizer and batches as ours (spec.ts); the
+// noise is jax-js's own threefry key stream, drawn on the device as ours is.
+// jax-js picks its WebGPU adapter through navigator.gpu on init('webgpu'), so run.ts
+// installs navigator-gpu.ts first and this module imports jax-js lazily.
+import type * as Jax from '@jax-js/jax';
+import type { ImageDataset } from '../../src/data/dataset.js';
+import { ADAM, BatchSchedule, initialLayers, LAYERS, SEED, type PeerTrainer } from './spec.js';
+
+type Arr = Jax.Array;
+// A JsTree of arrays: keys fc1.w, fc1.b, ... (a type alias, as jax-js's trees need).
+type Params = Record<string, Arr>;
+
+export async function createJaxTrainer(data: ImageDataset, batch: number): Promise<PeerTrainer> {
+  const jax = await import('@jax-js/jax');
+  const { numpy: np, nn, random } = jax;
+  if (!(await jax.init('webgpu')).includes('webgpu')) throw new Error('jax-js found no WebGPU device');
+  jax.defaultDevice('webgpu');
+
+  const init = initialLayers();
+  const latent = init.fc21.outputs;
+  const fresh = (zero: boolean): Params => {
+    const p: Params = {};
+    for (const l of LAYERS) {
+      const { inputs, outputs, weight, bias } = init[l];
+      p[`${l}.w`] = zero ? np.zeros([inputs, outputs]) : np.array(weight, { shape: [inputs, outputs] });
+      p[`${l}.b`] = zero ? np.zeros([outputs]) : np.array(bias);
+    }
+    return p;
+  };
+  // Consumes x and the layer's two arrays.
+  const dense = (p: Params, x: Arr, l: string) => np.matmul(x, p[`${l}.w`]).add(p[`${l}.b`]);
+
+  // Mean over the batch of (sum over pixels of BCE-with-logits + KL), as ours.
+  // Row sums first, then the batch mean (see PEERS.md: a full reduction over more
+  // than 65,535 elements comes out wrong on llvmpipe).
+  const objective = (p: Params, x: Arr, eps: Arr): Arr => {
+    const h1 = nn.relu(dense(p, x.ref, 'fc1'));
+    const mu = dense(p, h1.ref, 'fc21');
+    const logvar = dense(p, h1, 'fc22');
+    const z = mu.ref.add(np.exp(logvar.ref.mul(0.5)).mul(eps));
+    const logits = dense(p, nn.relu(dense(p, z, 'fc3')), 'fc4');
+    // Stable BCE with logits: max(l, 0) - l*x + log(1 + exp(-|l|)).
+    const bce = nn.relu(logits.ref).sub(logits.ref.mul(x)).add(np.log1p(np.exp(np.negative(np.absolute(logits)))));
+    const kl = np.exp(logvar.ref).add(mu.ref.mul(mu)).sub(logvar).sub(1).sum(1).mul(0.5);
+    return bce.sum(1).add(kl).mean();
+  };
+  const lossAndGrad = jax.valueAndGrad(objective);
+
+  const { lr, beta1, beta2, eps } = ADAM;
+  const trainStep = jax.jit((p: Params, m: Params, v: Params, t: Arr, images: Arr, idx: Arr, key: Arr) => {
+    const [nextKey, noiseKey] = random.split(key);
+    const x = np.take(images, idx, 0);
+    const [loss, g] = lossAndGrad(jax.tree.ref(p), x, random.normal(noiseKey, [batch, latent]));
+    const t1 = t.add(1);
+    // Adam as torch.optim.Adam: bias-corrected moments, eps added to sqrt(v_hat).
+    const c1 = np.exp(t1.ref.mul(Math.log(beta1))).neg().add(1);
+    const c2 = np.exp(t1.ref.mul(Math.log(beta2))).neg().add(1);
+    const p1: Params = {};
+    const m1: Params = {};
+    const v1: Params = {};
+    for (const k of Object.keys(p)) {
+      m1[k] = m[k].mul(beta1).add(g[k].ref.mul(1 - beta1));
+      v1[k] = v[k].mul(beta2).add(np.square(g[k]).mul(1 - beta2));
+      const update = m1[k].ref.div(c1.ref).div(np.sqrt(v1[k].ref.div(c2.ref)).add(eps)).mul(lr);
+      p1[k] = p[k].sub(update);
+    }
+    c1.dispose();
+    c2.dispose();
+    return [p1, m1, v1, t1, nextKey, loss] as const;
+  });
+
+  // A copy: jax-js wants an ArrayBuffer-backed array (the dataset's may be shared).
+  const images = np.array(new Float32Array(data.images), { shape: [data.n, data.rows * data.cols] });
+  const schedule = new BatchSchedule(data, batch);
+  let params = fresh(false);
+  let m = fresh(true);
+  let v = fresh(true);
+  let t = np.zeros([]);
+  let key = random.key(SEED);
+  let loss: Arr | null = null;
+  let batches: Arr[] = [];
+
+  return {
+    step() {
+      const { offset, order } = schedule.next();
+      // A new epoch uploads its permutation once, as ours does, split into batches.
+      if (order) {
+        jax.tree.dispose(batches);
+        batches = [];
+        for (let s = 0; s < schedule.stepsPerEpoch; s++) batches.push(np.array(order.subarray(s * batch, (s + 1) * batch), { dtype: np.int32 }));
+      }
+      const idx = batches[offset / batch];
+      batches[offset / batch] = idx.ref; // kept for disposal at the epoch's end
+      loss?.dispose();
+      [params, m, v, t, key, loss] = trainStep(params, m, v, t, images.ref, idx, key);
+    },
+    async sync() {
+      // jax-js is lazy: wait for the whole new state, not only the loss.
+      await jax.blockUntilReady([params, m, v, t, key]);
+      return loss ? (await loss.ref.data())[0] : NaN;
+    },
+    dispose() {
+      jax.tree.dispose([params, m, v, t, key, images, batches]);
+      loss?.dispose();
+      trainStep.dispose();
+    },
+  };
+}
