@@ -6,7 +6,7 @@
 import type { Gpu } from '../src/gpu/runtime.js';
 import type { Tensor } from '../src/tensor.js';
 import { adamStep, createAdamState, createSgdState, sgdStep } from '../src/ops/optimizer-step.js';
-import type { BenchCase, BenchFamily } from './case.js';
+import { lazyCase, type BenchCase, type BenchFamily } from './case.js';
 
 /** Layers of the classic MNIST VAE (784-400-20): [inputs, outputs] of each Linear. */
 const VAE_LAYERS: [number, number][] = [
@@ -26,23 +26,6 @@ function filled(gpu: Gpu, n: number, label: string): Tensor {
   return gpu.upload(data, [n], label);
 }
 
-/**
- * A case whose buffers are allocated at its first launch (the runner's warm-up), so
- * that building the case list (1e7 parameters: 200 MB a case) allocates nothing.
- */
-function lazyCase<T extends Record<string, Tensor | null>>(name: string, bytes: number, gpu: Gpu, alloc: () => T, step: (t: T) => void): BenchCase {
-  let tensors: T | null = null;
-  return {
-    family: 'adam',
-    name,
-    bytes,
-    launch: () => step((tensors ??= alloc())),
-    free: () => {
-      if (tensors) gpu.release(...Object.values(tensors));
-      tensors = null;
-    },
-  };
-}
 
 export const adamBench: BenchFamily = (gpu, { quick }) => {
   const sizes = quick ? [VAE_PARAMETERS] : [VAE_PARAMETERS, 10_000_000];
@@ -50,10 +33,10 @@ export const adamBench: BenchFamily = (gpu, { quick }) => {
   for (const n of sizes) {
     const adamTensors = () => ({ params: filled(gpu, n, 'bench.params'), grads: filled(gpu, n, 'bench.grads'), ...createAdamState(gpu, n) });
     for (const decoupled of [false, true]) {
-      cases.push(lazyCase(`${decoupled ? 'adamw' : 'adam'} n=${n}`, 28 * n, gpu, adamTensors, (t) => adamStep(gpu, t, { lr: 1e-3, decoupled })));
+      cases.push(lazyCase(gpu, 'adam', `${decoupled ? 'adamw' : 'adam'} n=${n}`, 28 * n, adamTensors, (t) => adamStep(gpu, t, { lr: 1e-3, decoupled })));
     }
     const sgdTensors = () => ({ params: filled(gpu, n, 'bench.params'), grads: filled(gpu, n, 'bench.grads'), ...createSgdState(gpu, n) });
-    cases.push(lazyCase(`sgd momentum n=${n}`, 20 * n, gpu, sgdTensors, (t) => sgdStep(gpu, t, { lr: 1e-2, momentum: 0.9 })));
+    cases.push(lazyCase(gpu, 'adam', `sgd momentum n=${n}`, 20 * n, sgdTensors, (t) => sgdStep(gpu, t, { lr: 1e-2, momentum: 0.9 })));
   }
   return cases;
 };

@@ -3,6 +3,7 @@
 // time into GFLOP/s or GB/s. `launch` only records dispatches (gpu.run); the runner
 // submits and times them. `free` releases whatever the case allocated.
 import type { Gpu } from '../src/gpu/runtime.js';
+import type { Tensor } from '../src/tensor.js';
 
 export interface BenchCase {
   family: string;
@@ -16,3 +17,22 @@ export interface BenchCase {
 }
 
 export type BenchFamily = (gpu: Gpu, options: { quick: boolean }) => BenchCase[];
+
+/**
+ * A case whose tensors are allocated at its first launch (the runner's warm-up) and
+ * released by `free`, so building the case list allocates nothing (the 1e7-parameter
+ * optimizer cases take 200 MB each).
+ */
+export function lazyCase<T extends Record<string, Tensor | null>>(gpu: Gpu, family: string, name: string, bytes: number, alloc: () => T, launch: (t: T) => void): BenchCase {
+  let tensors: T | null = null;
+  return {
+    family,
+    name,
+    bytes,
+    launch: () => launch((tensors ??= alloc())),
+    free: () => {
+      if (tensors) gpu.release(...Object.values(tensors));
+      tensors = null;
+    },
+  };
+}

@@ -8,7 +8,7 @@ import type { Tensor } from '../src/tensor.js';
 import type { Activation } from '../src/ops/activation.js';
 import { activation, activationBackward } from '../src/ops/elementwise.js';
 import { sumCols, sumRows } from '../src/ops/reduce.js';
-import type { BenchCase, BenchFamily } from './case.js';
+import { lazyCase, type BenchCase, type BenchFamily } from './case.js';
 
 function filled(gpu: Gpu, shape: number[], label: string): Tensor {
   const n = shape[0] * shape[1];
@@ -17,20 +17,6 @@ function filled(gpu: Gpu, shape: number[], label: string): Tensor {
   return gpu.upload(data, shape, label);
 }
 
-/** A case whose tensors are allocated at its first launch (the runner's warm-up). */
-function lazyCase<T extends Record<string, Tensor>>(gpu: Gpu, family: string, name: string, bytes: number, alloc: () => T, launch: (t: T) => void): BenchCase {
-  let tensors: T | null = null;
-  return {
-    family,
-    name,
-    bytes,
-    launch: () => launch((tensors ??= alloc())),
-    free: () => {
-      if (tensors) gpu.release(...Object.values(tensors));
-      tensors = null;
-    },
-  };
-}
 
 export const elementwiseBench: BenchFamily = (gpu, { quick }) => {
   const batches = quick ? [128] : [128, 1024];

@@ -10,7 +10,7 @@ import type { Gpu } from '../src/gpu/runtime.js';
 import type { Tensor } from '../src/tensor.js';
 import { randn, reparameterize, reparameterizeBackward } from '../src/ops/reparameterize.js';
 import { vaeLoss, type VaeLossOutputs } from '../src/ops/vae-loss.js';
-import type { BenchCase, BenchFamily } from './case.js';
+import { lazyCase, type BenchCase, type BenchFamily } from './case.js';
 
 const PIXELS = 784;
 const LATENT = 20;
@@ -23,20 +23,6 @@ function filled(gpu: Gpu, shape: number[], label: string, lo: number, hi: number
   return gpu.upload(data, shape, label);
 }
 
-/** A case whose tensors are allocated at its first launch and released by `free`. */
-function lazyCase<T extends Record<string, Tensor>>(gpu: Gpu, name: string, bytes: number, alloc: () => T, launch: (t: T) => void): BenchCase {
-  let tensors: T | null = null;
-  return {
-    family: 'vae',
-    name,
-    bytes,
-    launch: () => launch((tensors ??= alloc())),
-    free: () => {
-      if (tensors) gpu.release(...Object.values(tensors));
-      tensors = null;
-    },
-  };
-}
 
 function reparameterizeCase(gpu: Gpu, batch: number): BenchCase {
   const n = batch * LATENT;
@@ -49,7 +35,7 @@ function reparameterizeCase(gpu: Gpu, batch: number): BenchCase {
     dmu: gpu.empty(shape, 'bench.dmu'),
     dlogvar: gpu.empty(shape, 'bench.dlogvar'),
   });
-  return lazyCase(gpu, `reparameterize fwd+bwd [${batch}, ${LATENT}]`, 28 * n, alloc, (t) => {
+  return lazyCase(gpu, 'vae', `reparameterize fwd+bwd [${batch}, ${LATENT}]`, 28 * n, alloc, (t) => {
     reparameterize(gpu, t.mu, t.logvar, { ...NOISE, out: t.z });
     reparameterizeBackward(gpu, t.dz, t.logvar, { ...NOISE, dmu: t.dmu, dlogvar: t.dlogvar });
   });
@@ -68,14 +54,14 @@ function lossCase(gpu: Gpu, batch: number): BenchCase {
     dMu: gpu.empty([batch, LATENT], 'bench.dMu'),
     dLogvar: gpu.empty([batch, LATENT], 'bench.dLogvar'),
   });
-  return lazyCase(gpu, `vae loss bernoulli [${batch}, ${PIXELS}] + [${batch}, ${LATENT}]`, bytes, alloc, (t) => {
+  return lazyCase(gpu, 'vae', `vae loss bernoulli [${batch}, ${PIXELS}] + [${batch}, ${LATENT}]`, bytes, alloc, (t) => {
     const out: VaeLossOutputs = { perSample: t.perSample, stats: t.stats, dRecon: t.dRecon, dMu: t.dMu, dLogvar: t.dLogvar };
     vaeLoss(gpu, t.recon, t.x, t.mu, t.logvar, { beta: 1, likelihood: 'bernoulli', out });
   });
 }
 
 function randnCase(gpu: Gpu, n: number): BenchCase {
-  return lazyCase(gpu, `randn n=${n}`, 4 * n, () => ({ noise: gpu.empty([n], 'bench.noise') }), (t) => {
+  return lazyCase(gpu, 'vae', `randn n=${n}`, 4 * n, () => ({ noise: gpu.empty([n], 'bench.noise') }), (t) => {
     randn(gpu, [n], { ...NOISE, out: t.noise });
   });
 }
