@@ -2,7 +2,7 @@
 // a latent size above 2, their first two principal components). Pressing or
 // dragging anywhere on it decodes that point at once. Decodes are coalesced: while
 // one runs, only the latest pointer position waits, so a fast drag never queues up.
-import { decode, encode, floatsToImage } from '../src/index.js';
+import { decode, encode, floatsToImage, paddedRange } from '../src/index.js';
 import type { ImageDataset, Vae } from '../src/index.js';
 import { hiDpi, paint } from './dom.js';
 import { project, type Projection } from './pca.js';
@@ -179,16 +179,4 @@ function centroid(points: Float32Array): [number, number] {
     y += points[i + 1];
   }
   return [(2 * x) / points.length, (2 * y) / points.length];
-}
-
-/** Data range of one coordinate, widened 5% each side. */
-function paddedRange(points: Float32Array, axis: 0 | 1): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = axis; i < points.length; i += 2) {
-    lo = Math.min(lo, points[i]);
-    hi = Math.max(hi, points[i]);
-  }
-  const margin = hi > lo ? 0.05 * (hi - lo) : 1;
-  return [lo - margin, hi + margin];
 }

@@ -52,5 +52,5 @@ export { parseIdxImages, parseIdxLabels, idxDataset } from './data/idx.js';
 export { decodeDatasetBinary, encodeDatasetBinary } from './data/binary.js';
 export { encodePng, floatsToImage } from './io/png.js';
 export type { Image } from './io/png.js';
-export { imageGrid, pairedRows, scatterPlot, strip } from './io/plots.js';
+export { imageGrid, paddedRange, pairedRows, scatterPlot, strip } from './io/plots.js';
 export { decodeSafetensors, encodeSafetensors } from './io/safetensors.js';

@@ -222,7 +222,7 @@ function resolveScatter(points: Float32Array, labels: Uint8Array, options: Scatt
 }
 
 /** Data range of one coordinate, widened 5% each side (or by 0.5 of a unit scale when all values agree). */
-function paddedRange(points: Float32Array, axis: 0 | 1): [number, number] {
+export function paddedRange(points: Float32Array, axis: 0 | 1): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = axis; i < points.length; i += 2) {
