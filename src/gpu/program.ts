@@ -20,3 +20,10 @@ export interface Program {
   /** Pool buffers the program owns: its intermediates, reused on every replay. */
   arena: GPUBuffer[];
 }
+
+/** The uniform fields' values now, with each Live read. */
+export function resolveParams(params: KernelCall['params']): Record<string, number | readonly number[]> {
+  const out: Record<string, number | readonly number[]> = {};
+  for (const [k, v] of Object.entries(params ?? {})) out[k] = v instanceof Live ? v.value : v;
+  return out;
+}

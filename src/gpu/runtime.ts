@@ -13,9 +13,10 @@ import { PipelineCache, type Constants } from './pipelines.js';
 import { BufferPool } from './pool.js';
 import { ReadbackRing } from './readback.js';
 import { TimestampProfiler, type KernelTiming } from './profiler.js';
-import { packUniform, type Shader } from './shader.js';
+import { numberedSource, packUniform, type Shader } from './shader.js';
+import { checkAliasing } from './aliasing.js';
 import { Tensor, type DType } from '../tensor.js';
-import { Live, type Program } from './program.js';
+import { Live, resolveParams, type Program } from './program.js';
 
 export type AdapterKind = 'gpu' | 'llvmpipe' | 'swiftshader' | 'browser' | 'external';
 
@@ -198,7 +199,7 @@ export class Gpu {
     }
     if (given.size) throw new KernelError(label, `unknown binding(s) ${[...given].join(', ')} (the entry point reads: ${entry.bindings.map((b) => b.name).join(', ')})`);
     if (!entry.uniform && call.params && Object.keys(call.params).length) throw new KernelError(label, 'params given but the entry point has no uniform');
-    this.checkAliasing(label, entry.bindings, call.bindings);
+    checkAliasing(label, entry.bindings, call.bindings);
 
     const [x, y = 1, z = 1] = call.workgroups;
     const max = this.device.limits.maxComputeWorkgroupsPerDimension;
@@ -370,19 +371,7 @@ export class Gpu {
     this.pass = null;
   }
 
-  private checkAliasing(label: string, infos: readonly { name: string; access: string }[], bindings: Record<string, Binding>): void {
-    const ranges = infos
-      .filter((b) => b.access !== 'uniform' && bindings[b.name])
-      .map((b) => ({ ...b, t: bindings[b.name]! }));
-    for (let i = 0; i < ranges.length; i++) {
-      for (let j = i + 1; j < ranges.length; j++) {
-        const a = ranges[i], b = ranges[j];
-        if (a.t.buffer !== b.t.buffer || (a.access === 'read' && b.access === 'read')) continue;
-        const overlap = a.t.byteOffset < b.t.byteOffset + b.t.byteLength && b.t.byteOffset < a.t.byteOffset + a.t.byteLength;
-        if (overlap) throw new KernelError(label, `bindings '${a.name}' and '${b.name}' overlap in one buffer and one of them is written; use separate tensors`);
-      }
-    }
-  }
+
 
   private watchCompile(label: string, shader: Shader, error: Promise<string | null>): void {
     this.pendingChecks.push(
@@ -390,22 +379,9 @@ export class Gpu {
         if (!message) return;
         const compiler = await this.pipelines.compilerMessages(shader);
         let text = `${message}\n${compiler.join('\n')}`;
-        if (this.debug) text += `\n--- ${shader.name}.wgsl ---\n${numbered(shader.source)}`;
+        if (this.debug) text += `\n--- ${shader.name}.wgsl ---\n${numberedSource(shader.source)}`;
         this.kernelErrors.push(new KernelError(label, `pipeline creation failed: ${text}`));
       }),
     );
   }
-}
-
-function resolveParams(params: KernelCall['params']): Record<string, number | readonly number[]> {
-  const out: Record<string, number | readonly number[]> = {};
-  for (const [k, v] of Object.entries(params ?? {})) out[k] = v instanceof Live ? v.value : v;
-  return out;
-}
-
-function numbered(source: string): string {
-  return source
-    .split('\n')
-    .map((line, i) => `${String(i + 1).padStart(4)}  ${line}`)
-    .join('\n');
 }

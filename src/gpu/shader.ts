@@ -3,9 +3,9 @@
 // single source of truth; TypeScript never restates a binding slot or an offset.
 //
 // Binding convention (every shader in shaders/ follows it, and says so in its header):
-//   @group(0) only; @binding(0) is `var<uniform> params: Params` when the kernel has
-//   scalar arguments; then `var<storage, read>` inputs; then `var<storage, read_write>`
-//   outputs. Specialisation is by `override` constants, never by editing the text.
+//   bind group 0 only; binding 0 is the uniform struct `params` when the kernel has
+//   scalar arguments; then read-only storage inputs; then read-write storage outputs.
+//   Specialisation is by `override` constants, never by editing the text.
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { KernelError } from './errors.js';
 
@@ -80,7 +80,7 @@ function reflectShader(name: string, source: string) {
     const bindings: BindingInfo[] = [];
     let uniform: UniformLayout | null = null;
     for (const r of fn.resources) {
-      if (r.group !== 0) throw new KernelError(name, `binding '${r.name}' is in @group(${r.group}); the convention is @group(0) only`);
+      if (r.group !== 0) throw new KernelError(name, `binding '${r.name}' is in bind group ${r.group}; the convention is bind group 0 only`);
       // ResourceType: 0 uniform, 1 storage (see wgsl_reflect's ResourceType enum).
       if (r.resourceType === 0) {
         uniform = uniformLayout(name, r.type);
@@ -142,4 +142,12 @@ export function packUniform(shader: string, layout: UniformLayout, values: Recor
     });
   }
   return bytes;
+}
+
+/** The source with line numbers, for the debug print of a kernel that fails to compile. */
+export function numberedSource(source: string): string {
+  return source
+    .split('\n')
+    .map((line, i) => `${String(i + 1).padStart(4)}  ${line}`)
+    .join('\n');
 }
