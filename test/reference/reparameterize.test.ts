@@ -4,20 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { randnReference, reparameterizeBackwardReference, reparameterizeReference } from './reparameterize.js';
 import { assertClose } from '../tolerance.js';
 import { f64, uniform } from '../random.js';
+import { centralDifference } from './finite-difference.js';
 
 const key = { seed: 42, step: 7, stream: 0 };
 
 /** Central differences of sum(dz * z(mu, logvar)) with respect to each entry of `wrt`. */
 function numericGradient(mu: Float64Array, logvar: Float64Array, dz: Float64Array, wrt: Float64Array, h = 1e-6): Float64Array {
-  const objective = () => reparameterizeReference(mu, logvar, key).reduce((s, z, i) => s + dz[i] * z, 0);
-  return wrt.map((v, i) => {
-    wrt[i] = v + h;
-    const up = objective();
-    wrt[i] = v - h;
-    const down = objective();
-    wrt[i] = v;
-    return (up - down) / (2 * h);
-  });
+  return centralDifference(() => reparameterizeReference(mu, logvar, key).reduce((s, z, i) => s + dz[i] * z, 0), wrt, h);
 }
 
 describe('reparameterize reference', () => {

@@ -6,6 +6,7 @@ import { initialVaeParameters } from '../../src/vae/model.js';
 import { assertClose } from '../tolerance.js';
 import { uniform } from '../random.js';
 import { vaeStepReference, type Params } from './vae.js';
+import { centralDifference } from './finite-difference.js';
 
 describe('reference VAE gradients', () => {
   for (const likelihood of ['bernoulli', 'gaussian'] as const) {
@@ -18,18 +19,8 @@ describe('reference VAE gradients', () => {
         const x = Float64Array.from(uniform(B * 6, 11, 0, 1));
         const noise = { seed: 5, step: 2, stream: 0 };
         const { grads } = vaeStepReference(params, c, x, B, noise);
-        const h = 1e-6;
         for (const [name, values] of Object.entries(params)) {
-          const numeric = new Float64Array(values.length);
-          for (let i = 0; i < values.length; i++) {
-            const keep = values[i];
-            values[i] = keep + h;
-            const up = vaeStepReference(params, c, x, B, noise).stats[0];
-            values[i] = keep - h;
-            const down = vaeStepReference(params, c, x, B, noise).stats[0];
-            values[i] = keep;
-            numeric[i] = (up - down) / (2 * h);
-          }
+          const numeric = centralDifference(() => vaeStepReference(params, c, x, B, noise).stats[0], values);
           // Central differences in float64 are good to ~1e-8 here; relu's kink is
           // never within h of a pre-activation for this data.
           assertClose(grads[name], numeric, { atol: 1e-6, rtol: 1e-5 }, `${activation} ${name}`);
