@@ -8,6 +8,7 @@ import { derivative } from './activations.js';
 import { matmulRef } from './matmul.js';
 import { f64, uniform } from '../random.js';
 import { assertClose } from '../tolerance.js';
+import { centralDifference } from './finite-difference.js';
 
 const H = 1e-6;
 // Central differences of a smooth L of size ~10: truncation ~H²·L''' and rounding
@@ -20,20 +21,6 @@ function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
   return t;
 }
 
-/** d/dv of f at every element of v, by central differences. */
-function numericGrad(f: () => number, v: Float64Array): Float64Array {
-  const g = new Float64Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    const keep = v[i];
-    v[i] = keep + H;
-    const up = f();
-    v[i] = keep - H;
-    const down = f();
-    v[i] = keep;
-    g[i] = (up - down) / (2 * H);
-  }
-  return g;
-}
 
 describe('matmul reference', () => {
   it('transA and transB read the transposed storage', () => {
@@ -74,9 +61,9 @@ describe('matmul reference', () => {
       const db = new Float64Array(outputs);
       dpre.forEach((v, i) => (db[i % outputs] += v));
 
-      assertClose(dx, numericGrad(loss, x), TOL, 'dx');
-      assertClose(dw, numericGrad(loss, w), TOL, 'dW');
-      assertClose(db, numericGrad(loss, bias), TOL, 'db');
+      assertClose(dx, centralDifference(loss, x, H), TOL, 'dx');
+      assertClose(dw, centralDifference(loss, w, H), TOL, 'dW');
+      assertClose(db, centralDifference(loss, bias, H), TOL, 'db');
     });
   }
 });
