@@ -39,7 +39,7 @@ export type { OptimizerKind, OptimizerOptions } from './optim/optimizer.js';
 export { Vae, initialVaeParameters, vaeParameterSpecs } from './vae/model.js';
 export { vaeConfig, DEFAULT_VAE } from './vae/config.js';
 export type { VaeConfig } from './vae/config.js';
-export { Trainer } from './vae/trainer.js';
+export { Trainer, TrainingDivergedError } from './vae/trainer.js';
 export type { EpochMetrics, StepProgress, TrainOptions } from './vae/trainer.js';
 export { evaluateImages } from './vae/evaluate.js';
 export { decode, encode, interpolate, latentGrid, principalComponents2, priorSamples, reconstruct, sample } from './vae/generate.js';

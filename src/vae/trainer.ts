@@ -11,6 +11,7 @@
 import { gradRules } from '../autograd/rules.js';
 import { Tape } from '../autograd/tape.js';
 import { evaluateLoss, type LossSummary } from './evaluate.js';
+import { WebGpuVaeError } from '../gpu/errors.js';
 import { Live, type Program } from '../gpu/program.js';
 import type { Gpu } from '../gpu/runtime.js';
 import { axpy, fill } from '../ops/elementwise.js';
@@ -43,6 +44,11 @@ export interface StepProgress {
   /** Latest batch loss read back (per image, nats); NaN until the first read. */
   loss: number;
   samplesPerSecond: number;
+}
+
+/** The loss became NaN or infinite; the message says when and what to change. */
+export class TrainingDivergedError extends WebGpuVaeError {
+  override name = 'TrainingDivergedError';
 }
 
 export interface TrainHooks {
@@ -152,6 +158,7 @@ export class Trainer {
     let loss = NaN;
     let rate = 0;
     let taken = 0;
+    let diverged = '';
     for (let s = 0; s < steps && !hooks.signal?.aborted; s++) {
       this.step(s);
       taken += 1;
@@ -160,18 +167,26 @@ export class Trainer {
         // and gives a page's event loop a turn while the GPU works.
         if (pending.length >= 2) await pending.shift();
         const done = (s + 1) * B;
+        const step = s + 1;
         pending.push(
           gpu.read(this.stats!).then((v) => {
             loss = v[0];
             rate = done / ((performance.now() - start) / 1000);
+            // Noted here, thrown by the loop: a throw in this callback would be an unhandled rejection.
+            if (!Number.isFinite(loss) && !diverged) diverged = `epoch ${epoch}, step ${step}`;
           }),
         );
       } else gpu.flush();
+      if (diverged) break;
       hooks.onStep?.({ epoch, step: s + 1, stepsPerEpoch: steps, loss, samplesPerSecond: rate });
     }
     await Promise.all(pending);
     const sum = await gpu.read(this.epochSum);
-    return sum[0] / Math.max(1, taken);
+    const mean = sum[0] / Math.max(1, taken);
+    if (diverged || !Number.isFinite(mean)) {
+      throw new TrainingDivergedError(`training diverged: the loss is ${loss} at ${diverged || `epoch ${epoch}`}; lower the learning rate (now ${this.options.lr}) or check the data for values outside [0, 1]`);
+    }
+    return mean;
   }
 
   /** Writes the epoch's permutation and zeroes its loss sum (before its first step). */

@@ -98,3 +98,17 @@ describe('Trainer control', () => {
     model.dispose();
   });
 });
+
+describe('Trainer divergence', () => {
+  it('stops with a clear error instead of reporting NaN losses', async () => {
+    const { TrainingDivergedError } = await import('../../src/vae/trainer.js');
+    const gpu = await testGpu();
+    const model = new Vae(gpu, config, { seed: 1 });
+    const trainer = new Trainer(gpu, model, data, { ...options, lr: 1e30, optimizer: 'sgd' });
+    const err = await trainer.fit().then(() => null, (e: Error) => e);
+    expect(err).toBeInstanceOf(TrainingDivergedError);
+    expect(err!.message).toMatch(/lower the learning rate \(now 1e\+30\)/);
+    trainer.dispose();
+    model.dispose();
+  });
+});
