@@ -9,6 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create, globals } from 'webgpu';
+import { UNSAFE_DAWN_FLAGS } from '../../src/gpu/node-device.js';
 
 export type PeerAdapter = 'llvmpipe' | 'swiftshader';
 
@@ -33,7 +34,7 @@ function adapterName(a: GPUAdapter): string {
  * globals (GPUBufferUsage, ...). Once per process: TF.js registers its backend and
  * jax-js caches its device on first use, so one process serves one adapter.
  */
-export function installNavigatorGpu(adapter: PeerAdapter): void {
+export function installNavigatorGpu(adapter: PeerAdapter, unsafe = false): void {
   if (instance) throw new Error('navigator.gpu is already installed in this process');
   process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'webgpu-vae-xdg-'));
   let flags: string[];
@@ -49,7 +50,8 @@ export function installNavigatorGpu(adapter: PeerAdapter): void {
     flags = ['backend=vulkan'];
     options = {};
   }
-  const gpu = create(flags);
+  // The same Dawn toggles as ours in the unsafe benchmark mode, so the comparison stays even.
+  const gpu = create(unsafe ? [...flags, ...UNSAFE_DAWN_FLAGS] : flags);
   instance = gpu;
   const wanted = new RegExp(adapter, 'i');
   const shim = {

@@ -93,15 +93,15 @@ async function block(impls: Impl[], gpu: Gpu | null, data: Split, batch: number,
 }
 
 /** Every implementation at every batch on one adapter, in this process. */
-async function runAdapter(adapter: PeerAdapter, batches: number[], impls: Impl[], o: MeasureOptions): Promise<AdapterReport> {
+async function runAdapter(adapter: PeerAdapter, batches: number[], impls: Impl[], o: MeasureOptions, unsafe: boolean): Promise<AdapterReport> {
   // First: it sets the environment the driver is chosen by, for ours and the peers.
-  installNavigatorGpu(adapter);
+  installNavigatorGpu(adapter, unsafe);
   const data = loadEmbeddedMnist();
   const report: AdapterReport = { adapter, device: null, peer_devices: [], rows: [] };
   let gpu: Gpu | null = null;
   try {
-    gpu = await createNodeGpu({ adapter, log: null });
-    report.device = `${gpu.adapter.name} [${gpu.adapter.featureLevel}]`;
+    gpu = await createNodeGpu({ adapter, log: null, unsafe });
+    report.device = `${gpu.adapter.name} [${gpu.adapter.featureLevel}${unsafe ? ', UNSAFE: robustness checks off for every implementation' : ''}]`;
   } catch (e) {
     report.error = `ours: ${message(e)}`;
   }
@@ -156,6 +156,7 @@ async function main(): Promise<void> {
       only: { type: 'string', default: IMPLS.join(',') },
       quick: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      unsafe: { type: 'boolean', default: false },
     },
   });
   const adapters = values.adapter === 'both' ? [...ADAPTERS] : values.adapter.split(',');
@@ -168,9 +169,9 @@ async function main(): Promise<void> {
 
   const started = new Date();
   let reports: AdapterReport[];
-  if (adapters.length === 1) reports = [await runAdapter(adapters[0] as PeerAdapter, batches, impls, o)];
+  if (adapters.length === 1) reports = [await runAdapter(adapters[0] as PeerAdapter, batches, impls, o, values.unsafe)];
   else {
-    const passOn = ['--batch', values.batch, '--only', values.only, ...(values.quick ? ['--quick'] : [])];
+    const passOn = ['--batch', values.batch, '--only', values.only, ...(values.quick ? ['--quick'] : []), ...(values.unsafe ? ['--unsafe'] : [])];
     reports = [];
     for (const a of adapters) reports.push(await runChild(a as PeerAdapter, passOn));
   }
@@ -180,6 +181,7 @@ async function main(): Promise<void> {
     commit: commit(),
     machine: { cpus: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
     quick: values.quick,
+    unsafe: values.unsafe,
     adapters: reports,
   };
   if (!values.json) process.stdout.write(formatTable(reports) + '\n');

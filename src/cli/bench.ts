@@ -26,6 +26,7 @@ export const benchCommand: Command = {
     hidden: { type: 'string', default: '400', valueName: 'N', help: 'hidden layer width' },
     latent: { type: 'string', default: '20', valueName: 'N', help: 'latent dimensions' },
     'compare-unfused': { type: 'boolean', default: false, help: 'also time the step with the fused kernels replaced by plain ones, and report the speed-up' },
+    unsafe: { type: 'boolean', default: false, help: "UNSAFE: turn off Dawn's robustness checks (bounds clamps on every buffer access); labelled in every report" },
     adapter: adapterOption,
     json: jsonOption,
   },
@@ -39,7 +40,7 @@ export const benchCommand: Command = {
     const warmup = numberOption(values, 'warmup', { integer: true, min: 0 });
     const config = vaeConfig({ hidden: numberOption(values, 'hidden', { integer: true, min: 1 }), latent: numberOption(values, 'latent', { integer: true, min: 1 }) });
     const data = loadEmbeddedMnist();
-    const gpu = await openGpu(values);
+    const gpu = await openGpu(values, { unsafe: values.unsafe === true });
     const results = [];
     for (const batch of batches) {
       if (batch > data.train.n) throw new UsageError(`--batch ${batch} is larger than the ${data.train.n} training images`);
@@ -119,8 +120,9 @@ async function breakdown(gpu: Gpu, data: Split, config: VaeConfig, batch: number
   return { profile, memory };
 }
 
-function formatReport(r: { adapter: { name: string; featureLevel: string; kind: string }; results: any[] }): string {
-  const lines = [`adapter: ${r.adapter.name} (${r.adapter.kind}, ${r.adapter.featureLevel} feature level)`, ''];
+function formatReport(r: { adapter: { name: string; featureLevel: string; kind: string; unsafe?: boolean }; results: any[] }): string {
+  const unsafe = r.adapter.unsafe ? '; UNSAFE: robustness checks off' : '';
+  const lines = [`adapter: ${r.adapter.name} (${r.adapter.kind}, ${r.adapter.featureLevel} feature level${unsafe})`, ''];
   lines.push('batch  samples/s  ms/step (min..max)        step GFLOP/s  memory allocated (x needed)');
   for (const x of r.results) {
     lines.push(

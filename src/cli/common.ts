@@ -51,8 +51,8 @@ export const jsonOption: OptionSpec = { type: 'boolean', default: false, help: '
 export const checkpointOption: OptionSpec = { type: 'string', valueName: 'PATH', help: "a run directory from 'train', or its model.safetensors (required)" };
 export const dataOption: OptionSpec = { type: 'string', default: 'mnist', valueName: 'mnist|DIR', help: "'mnist' for the embedded digits, or a directory of MNIST-format IDX files" };
 
-export function openGpu(values: Values): Promise<Gpu> {
-  return createNodeGpu({ adapter: choiceOption(values, 'adapter', ADAPTER_CHOICES) as AdapterChoice });
+export function openGpu(values: Values, options: { unsafe?: boolean } = {}): Promise<Gpu> {
+  return createNodeGpu({ adapter: choiceOption(values, 'adapter', ADAPTER_CHOICES) as AdapterChoice, unsafe: options.unsafe });
 }
 
 export async function openData(values: Values): Promise<Split> {

@@ -9,7 +9,8 @@ export function describeAdapter(adapter: GPUAdapter, kind: AdapterKind, backend:
 }
 
 export function adapterLine(a: AdapterDescription): string {
-  return `webgpu-vae: adapter ${a.name} [${a.kind}, ${a.backend}, ${a.featureLevel} feature level]`;
+  const unsafe = a.unsafe ? ', UNSAFE: robustness checks off' : '';
+  return `webgpu-vae: adapter ${a.name} [${a.kind}, ${a.backend}, ${a.featureLevel} feature level${unsafe}]`;
 }
 
 /**

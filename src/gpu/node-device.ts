@@ -18,6 +18,12 @@ export type AdapterChoice = (typeof ADAPTER_CHOICES)[number];
 
 export interface NodeGpuOptions {
   adapter?: AdapterChoice;
+  /**
+   * Benchmarks only: turn off Dawn's robustness transform (the bounds clamp it adds to
+   * every storage access). An out-of-bounds access is then undefined behaviour, so the
+   * adapter line and every report say UNSAFE.
+   */
+  unsafe?: boolean;
   /** Where the one-line adapter description goes; default stderr, null for silence. */
   log?: ((line: string) => void) | null;
   debug?: boolean;
@@ -32,10 +38,13 @@ const INSTALL_HINT =
   '  apt-get install -y chromium                                       # SwiftShader, --adapter swiftshader\n' +
   'or run on a machine with a GPU and its Vulkan driver.';
 
+/** The Dawn instance flag of the unsafe benchmark mode (also used by the peer comparison). */
+export const UNSAFE_DAWN_FLAGS = ['enable-dawn-features=disable_robustness'];
+
 interface Attempt {
   kind: Exclude<AdapterKind, 'browser' | 'external'>;
   backend: string;
-  open(): Promise<GPUAdapter | string>;
+  open(extra: string[]): Promise<GPUAdapter | string>;
 }
 
 // Dawn tears its instance down when the JavaScript object is collected, even with a
@@ -52,10 +61,10 @@ const attempts: Record<Exclude<AdapterChoice, 'auto'>, Attempt> = {
   gpu: {
     kind: 'gpu',
     backend: 'default',
-    async open() {
+    async open(extra) {
       // Without a hardware Vulkan driver Dawn only prints loader warnings; skip it.
       if (process.platform === 'linux' && !hasGpuVulkanDriver()) return 'no GPU Vulkan driver installed (no ICD file outside lavapipe/SwiftShader)';
-      const adapter = await requestAdapter(create([]), { powerPreference: 'high-performance' });
+      const adapter = await requestAdapter(create(extra), { powerPreference: 'high-performance' });
       if (!adapter) return 'no GPU adapter';
       const name = describeAdapter(adapter, 'gpu', '').name;
       return CPU_ADAPTER.test(name) ? `only a CPU adapter (${name})` : adapter;
@@ -64,23 +73,23 @@ const attempts: Record<Exclude<AdapterChoice, 'auto'>, Attempt> = {
   llvmpipe: {
     kind: 'llvmpipe',
     backend: 'opengles',
-    async open() {
+    async open(extra) {
       process.env.EGL_PLATFORM ??= 'surfaceless';
-      const adapter = await requestAdapter(create(['backend=opengles']), { featureLevel: 'compatibility' });
+      const adapter = await requestAdapter(create(['backend=opengles', ...extra]), { featureLevel: 'compatibility' });
       return adapter ?? 'no OpenGL ES adapter (Mesa EGL/GLES packages missing?)';
     },
   },
   swiftshader: {
     kind: 'swiftshader',
     backend: 'vulkan',
-    async open() {
+    async open(extra) {
       if (!existsSync(SWIFTSHADER_ICD)) return `${SWIFTSHADER_ICD} not found (Debian package chromium missing?)`;
       // The Vulkan loader reads the ICD list when Dawn creates its instance; restore it
       // afterwards so a later 'gpu' attempt in this process sees the system drivers.
       const saved = process.env.VK_ICD_FILENAMES;
       process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
       try {
-        const adapter = await requestAdapter(create(['backend=vulkan']));
+        const adapter = await requestAdapter(create(['backend=vulkan', ...extra]));
         if (!adapter) return 'no SwiftShader adapter';
         return /swiftshader/i.test(describeAdapter(adapter, 'swiftshader', '').name) ? adapter : 'Vulkan did not load SwiftShader';
       } finally {
@@ -121,7 +130,7 @@ export async function createNodeGpu(options: NodeGpuOptions = {}): Promise<Gpu> 
     const attempt = attempts[name];
     let result: GPUAdapter | string;
     try {
-      result = await attempt.open();
+      result = await attempt.open(options.unsafe ? UNSAFE_DAWN_FLAGS : []);
     } catch (e) {
       result = (e as Error).message;
     }
@@ -130,7 +139,7 @@ export async function createNodeGpu(options: NodeGpuOptions = {}): Promise<Gpu> 
       failures.push(`  ${name}: ${unusable}`);
       continue;
     }
-    const description = describeAdapter(result, attempt.kind, attempt.backend);
+    const description = { ...describeAdapter(result, attempt.kind, attempt.backend), ...(options.unsafe ? { unsafe: true } : {}) };
     const device = await result.requestDevice(deviceDescriptor(result, `webgpu-vae ${name}`));
     const gpu = new Gpu(device, { adapter: description, debug: options.debug, owner: instances.get(result) });
     const log = options.log === undefined ? (line: string) => process.stderr.write(line + '\n') : options.log;

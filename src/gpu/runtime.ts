@@ -26,6 +26,8 @@ export interface AdapterDescription {
   kind: AdapterKind;
   featureLevel: 'core' | 'compatibility';
   backend: string;
+  /** Set when robustness checks were turned off for benchmarking (NodeGpuOptions.unsafe). */
+  unsafe?: boolean;
 }
 
 export interface GpuOptions {

@@ -3,6 +3,7 @@
 // errors and bad adapter names come back as typed errors with useful messages.
 import { describe, expect, it } from 'vitest';
 import { createNodeGpu } from '../../src/gpu/node-device.js';
+import { adapterLine } from '../../src/gpu/describe.js';
 import { DeviceLostError, GpuValidationError, NoAdapterError } from '../../src/gpu/errors.js';
 import { Gpu } from '../../src/gpu/runtime.js';
 import { defineShader } from '../../src/gpu/shader.js';
@@ -50,6 +51,15 @@ describe('device acquisition', () => {
     gpu.device.createBuffer({ label: 'bad-usage', size: 4, usage: 0 });
     await expect(gpu.finish()).rejects.toThrow(GpuValidationError);
     expect(await runScale(gpu)).toEqual(new Float32Array([11, 21, 31]));
+  });
+
+  it('labels the unsafe benchmark mode, and kernels still compute the same', async () => {
+    const gpu = await createNodeGpu({ adapter: adapterName as never, log: null, unsafe: true });
+    expect(gpu.adapter.unsafe).toBe(true);
+    expect(adapterLine(gpu.adapter)).toMatch(/UNSAFE: robustness checks off/);
+    expect(await runScale(gpu)).toEqual(new Float32Array([11, 21, 31]));
+    gpu.destroy();
+    gpu.device.destroy();
   });
 
   it('reports a lost device as DeviceLostError', async () => {
