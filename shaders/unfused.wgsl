@@ -72,29 +72,40 @@ fn flat_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.y * groups.x * WG + gid.x;
 }
 
-// log(1 + t) for t in [0, 1]: with s = t / (2 + t) in [0, 1/3], log(1 + t) = 2 atanh(s)
-// = 2 s (1 + s^2/3 + s^4/5 + ...); terms to s^16/17 leave under 2e-10 relative.
-fn log1p_unit(t: f32) -> f32 {
-  let s = t / (2.0 + t);
-  let s2 = s * s;
-  var r = 0.0;
-  for (var k = 8; k >= 1; k--) {
-    r = s2 * (1.0 / f32(2 * k + 1) + r);
-  }
-  return 2.0 * s * (1.0 + r);
+// log(1 + z) for 0 <= z <= 1, accurate to a few ulp also for tiny z, where
+// log(1.0 + z) would lose everything to the rounding of 1 + z (and WGSL's log is
+// only absolutely accurate near 1). log1p(z) = 2 atanh(s) with s = z / (2 + z) in
+// [0, 1/3]; atanh(s) = s (1 + s^2/3 + s^4/5 + ...), and the first terms up to
+// s^14/15 leave a relative error below (1/9)^8 / 17 < 2e-9.
+fn log1p_unit(z: f32) -> f32 {
+  let s = z / (2.0 + z);
+  let t = s * s;
+  var p = 1.0 / 15.0;
+  p = p * t + 1.0 / 13.0;
+  p = p * t + 1.0 / 11.0;
+  p = p * t + 1.0 / 9.0;
+  p = p * t + 1.0 / 7.0;
+  p = p * t + 1.0 / 5.0;
+  p = p * t + 1.0 / 3.0;
+  p = p * t + 1.0;
+  return 2.0 * s * p;
 }
 
-// exp(v) - 1 - v; for |v| < 1/2 as v^2/2 (1 + v/3 (1 + v/4 (... (1 + v/10)))), whose
-// first omitted term is below 1e-9 relative, since the direct form cancels there.
+// exp(v) - 1 - v without cancellation: Taylor series v^2/2! + ... + v^9/9! for
+// |v| < 1/2 (truncation below 3e-9 relative), the direct form outside.
 fn exp_m1_m_x(v: f32) -> f32 {
   if (abs(v) >= 0.5) {
     return exp(v) - 1.0 - v;
   }
-  var r = 1.0;
-  for (var k = 10; k >= 3; k--) {
-    r = 1.0 + v * r / f32(k);
-  }
-  return 0.5 * v * v * r;
+  var p = 1.0 / 362880.0;
+  p = 1.0 / 40320.0 + v * p;
+  p = 1.0 / 5040.0 + v * p;
+  p = 1.0 / 720.0 + v * p;
+  p = 1.0 / 120.0 + v * p;
+  p = 1.0 / 24.0 + v * p;
+  p = 1.0 / 6.0 + v * p;
+  p = 0.5 + v * p;
+  return v * v * p;
 }
 
 fn recon_term(pred: f32, truth: f32) -> f32 {

@@ -68,21 +68,23 @@ const WG: u32 = 32u;
 
 var<workgroup> partial: array<vec3<f32>, WG>;
 
-// log(1 + t) for t in [0, 1] as 2 atanh(s), s = t / (2 + t) in [0, 1/3]; the odd series
-// to s^17 leaves a relative error below 2e-9, with no cancellation for tiny t.
-fn log1p_unit(t: f32) -> f32 {
-  let s = t / (2.0 + t);
-  let s2 = s * s;
-  var p = 2.0 / 17.0;
-  p = 2.0 / 15.0 + s2 * p;
-  p = 2.0 / 13.0 + s2 * p;
-  p = 2.0 / 11.0 + s2 * p;
-  p = 2.0 / 9.0 + s2 * p;
-  p = 2.0 / 7.0 + s2 * p;
-  p = 2.0 / 5.0 + s2 * p;
-  p = 2.0 / 3.0 + s2 * p;
-  p = 2.0 + s2 * p;
-  return s * p;
+// log(1 + z) for 0 <= z <= 1, accurate to a few ulp also for tiny z, where
+// log(1.0 + z) would lose everything to the rounding of 1 + z (and WGSL's log is
+// only absolutely accurate near 1). log1p(z) = 2 atanh(s) with s = z / (2 + z) in
+// [0, 1/3]; atanh(s) = s (1 + s^2/3 + s^4/5 + ...), and the first terms up to
+// s^14/15 leave a relative error below (1/9)^8 / 17 < 2e-9.
+fn log1p_unit(z: f32) -> f32 {
+  let s = z / (2.0 + z);
+  let t = s * s;
+  var p = 1.0 / 15.0;
+  p = p * t + 1.0 / 13.0;
+  p = p * t + 1.0 / 11.0;
+  p = p * t + 1.0 / 9.0;
+  p = p * t + 1.0 / 7.0;
+  p = p * t + 1.0 / 5.0;
+  p = p * t + 1.0 / 3.0;
+  p = p * t + 1.0;
+  return 2.0 * s * p;
 }
 
 // exp(v) - 1 - v without cancellation: Taylor series v^2/2! + ... + v^9/9! for

@@ -1,6 +1,7 @@
-// WGSL has no includes, and shaders are never glued from strings, so the matmul
-// epilogue carries its own copy of the activation helpers from elementwise.wgsl.
-// This test keeps the copies identical: change one, change both.
+// WGSL has no includes, and shaders are never glued from strings, so a few numeric
+// helpers are copied between shaders (the matmul epilogue's activations, the loss
+// kernels' log1p and exp(v)-1-v). This test keeps every copy identical: change one,
+// change all.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
@@ -26,5 +27,10 @@ describe('shared WGSL helpers', () => {
     // The dispatch over activation codes is named differently in each file but must match.
     const body = (file: string, name: string) => fnText(file, name).replace(/^\nfn \w+/, '');
     expect(body('matmul.wgsl', 'activate')).toBe(body('elementwise.wgsl', 'act'));
+  });
+
+  it('the fused and unfused loss kernels carry the same log1p and exp(v) - 1 - v', () => {
+    for (const file of ['vae_loss.wgsl', 'unfused.wgsl']) expect(fnText(file, 'log1p_unit'), file).toBe(fnText('elementwise.wgsl', 'log1p_unit'));
+    expect(fnText('unfused.wgsl', 'exp_m1_m_x')).toBe(fnText('vae_loss.wgsl', 'exp_m1_m_x'));
   });
 });
