@@ -78,7 +78,8 @@ interface Resident {
 }
 
 export class Trainer {
-  readonly optimizer: Optimizer;
+  /** The fused step's optimizer; the unfused benchmark step keeps its own Adam state. */
+  private readonly optimizer: Optimizer | null;
   private readonly train: Resident;
   private readonly test: Resident;
   private readonly order: Tensor;
@@ -104,7 +105,7 @@ export class Trainer {
     }
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${options.batchSize}`);
     if (options.batchSize > data.train.n) throw new RangeError(`batch size ${options.batchSize} is larger than the training set (${data.train.n} images); use --batch-size ${data.train.n} or less`);
-    this.optimizer = new Optimizer(gpu, model.parameters, { kind: options.optimizer ?? 'adam', lr: options.lr, weightDecay: options.weightDecay });
+    this.optimizer = options.unfused ? null : new Optimizer(gpu, model.parameters, { kind: options.optimizer ?? 'adam', lr: options.lr, weightDecay: options.weightDecay });
     this.train = this.upload(data.train);
     this.test = this.upload(data.test);
     this.order = gpu.empty([data.train.n], 'train.order', 'u32');
@@ -241,7 +242,7 @@ export class Trainer {
       this.stats = tape.keep(r.stats);
       tape.backward(r.loss, gradRules);
       axpy(gpu, 1, r.stats, this.epochSum);
-      this.optimizer.step();
+      this.optimizer!.step();
       tape.dispose();
     });
   }
@@ -254,7 +255,7 @@ export class Trainer {
 
   dispose(): void {
     if (this.program) this.gpu.disposeProgram(this.program);
-    this.optimizer.dispose();
+    this.optimizer?.dispose();
     this.unfused?.dispose();
     this.gpu.release(this.train.images, this.train.inOrder, this.test.images, this.test.inOrder, this.order, this.batch, this.epochSum, this.stats);
   }
