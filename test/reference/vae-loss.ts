@@ -2,12 +2,19 @@
 // (not the shader's rearrangements; only the BCE gradient is split on the sign of the
 // logit, see below), with the same options and reduction: per-sample sums over pixels
 // and latents, batch mean of recon_b + beta * kl_b, gradients of gradScale * (that mean).
+// Both likelihoods are negative log-likelihoods in nats; the Gaussian needs its sigma
+// (there is no default: leaving it out throws, rather than quietly meaning something).
 export type Likelihood = 'bernoulli' | 'gaussian';
 
-export interface VaeLossReferenceOptions {
-  beta: number;
+export interface ReconstructionLossReferenceOptions {
   likelihood: Likelihood;
+  /** The Gaussian decoder's standard deviation; required for 'gaussian', finite and > 0. */
+  sigma?: number;
   gradScale?: number;
+}
+
+export interface VaeLossReferenceOptions extends ReconstructionLossReferenceOptions {
+  beta: number;
 }
 
 export interface VaeLossReference {
@@ -19,6 +26,8 @@ export interface VaeLossReference {
   dMu: Float64Array;
   dLogvar: Float64Array;
 }
+
+export type ReconstructionLossReference = Omit<VaeLossReference, 'dMu' | 'dLogvar'>;
 
 /**
  * Binary cross-entropy of a logit against a target in [0, 1], and its derivative
@@ -32,12 +41,25 @@ function bernoulli(logit: number, target: number): [number, number] {
   return [loss, logit >= 0 ? 1 - target - small : small - target];
 }
 
-function gaussian(output: number, target: number): [number, number] {
-  const r = output - target;
-  return [r * r, 2 * r];
+/** -log N(target; output, sigma^2) and its derivative with respect to the output. */
+function gaussian(sigma: number) {
+  return (output: number, target: number): [number, number] => {
+    const z = (target - output) / sigma;
+    return [0.5 * z * z + Math.log(sigma) + 0.5 * Math.log(2 * Math.PI), (output - target) / (sigma * sigma)];
+  };
 }
 
-/** recon, x: [batch, d]; mu, logvar: [batch, l], all flattened row-major. */
+function pixelTerm(options: ReconstructionLossReferenceOptions): (pred: number, target: number) => [number, number] {
+  if (options.likelihood === 'bernoulli') return bernoulli;
+  if (options.likelihood !== 'gaussian') throw new Error(`vaeLossReference: unknown likelihood '${options.likelihood}'`);
+  const { sigma } = options;
+  if (sigma === undefined || !Number.isFinite(sigma) || !(sigma > 0)) {
+    throw new Error(`vaeLossReference: likelihood 'gaussian' needs sigma, finite and > 0 (got ${sigma})`);
+  }
+  return gaussian(sigma);
+}
+
+/** recon, x: [batch, d]; mu, logvar: [batch, l], all flattened row-major (l may be 0). */
 export function vaeLossReference(
   recon: Float64Array,
   x: Float64Array,
@@ -49,7 +71,7 @@ export function vaeLossReference(
   const d = recon.length / batch;
   const l = mu.length / batch;
   const { beta, gradScale = 1 } = options;
-  const term = options.likelihood === 'bernoulli' ? bernoulli : gaussian;
+  const term = pixelTerm(options);
   const perSample = new Float64Array(3 * batch);
   const stats = new Float64Array(3);
   const dRecon = new Float64Array(recon.length);
@@ -72,4 +94,10 @@ export function vaeLossReference(
     for (let k = 0; k < 3; k++) stats[k] += perSample[3 * b + k] / batch;
   }
   return { perSample, stats, dRecon, dMu, dLogvar };
+}
+
+/** The reconstruction term alone (no latents): per sample (recon_b, recon_b, 0). */
+export function reconstructionLossReference(recon: Float64Array, x: Float64Array, batch: number, options: ReconstructionLossReferenceOptions): ReconstructionLossReference {
+  const { perSample, stats, dRecon } = vaeLossReference(recon, x, new Float64Array(0), new Float64Array(0), batch, { ...options, beta: 0 });
+  return { perSample, stats, dRecon };
 }
