@@ -2,7 +2,7 @@
 // writes (src/cli/train.ts): model.safetensors with the parameters and config.json
 // with the model configuration. Both are decoded and checked by the library before
 // the session swaps models, so a bad file leaves the current model in place.
-import { decodeCheckpoint, decodeConfig, encodeCheckpoint, encodeConfig } from '../src/index.js';
+import { decodeCheckpoint, decodeConfig, encodeCheckpoint, encodeConfig, parameterSpecs } from '../src/index.js';
 import type { VaeConfig } from '../src/index.js';
 import type { Session } from './session.js';
 
@@ -68,7 +68,7 @@ export class CheckpointPanel {
 
   private async load(configText: string, weights: Uint8Array, configName: string, weightsName: string): Promise<void> {
     const config = decodeConfig(configText, configName);
-    const values = decodeCheckpoint(weights, config.model, weightsName);
+    const values = decodeCheckpoint(weights, parameterSpecs(config.model), weightsName);
     const epochs = config.training?.epochs_done;
     await this.session.load(config.model, values, typeof epochs === 'number' ? epochs : 0);
     const m = config.model;
@@ -83,7 +83,7 @@ export class CheckpointPanel {
 
   private async download(): Promise<void> {
     const { model } = this.session;
-    const weights = encodeCheckpoint(model.config, await model.parameters.read());
+    const weights = encodeCheckpoint(model.parameters.slots, await model.parameters.read());
     save(new Blob([weights as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), MODEL_FILE);
     save(new Blob([encodeConfig(model.config, this.session.trainingRecord())], { type: 'application/json' }), CONFIG_FILE);
     this.el.status.textContent = `Saved ${MODEL_FILE} (${(weights.length / 1024).toFixed(0)} KiB) and ${CONFIG_FILE} to your downloads.`;

@@ -60,8 +60,8 @@ export class Session {
   /** Announces the current model: evaluates it on the test digits and emits `model`. */
   async introduce(): Promise<void> {
     const { test } = this.data;
-    const s = await evaluateImages(this.model, test.images, test.n, SEED);
-    await this.events.model({ epoch: 0, train_loss: NaN, test_loss: s.loss, recon: s.recon, kl: s.kl, samples_per_s: NaN, seconds: 0 });
+    const s = await evaluateImages(this.model, test, SEED);
+    await this.events.model({ epoch: 0, train_loss: NaN, test_loss: s.loss, recon: s.recon, kl: s.kl, samples_per_s: NaN, seconds: 0, lr: NaN, beta: this.model.config.beta });
   }
 
   start(optim: OptimSettings): void {

@@ -43,7 +43,7 @@ export class TrainingPanel {
 
   /** Shows a loaded model's settings in the controls (adding an option the lists lack). */
   showModel(config: VaeConfig): void {
-    setSelect(this.hidden, config.hidden);
+    setSelect(this.hidden, config.hidden[0]);
     setSelect(this.latent, config.latent);
     this.beta.value = String(config.beta);
   }

@@ -13,10 +13,36 @@
 //             (the KL gradients of vae_loss.wgsl are written first, then these add on)
 // Tensors are flat: mu, logvar, z, dz, dmu, dlogvar hold n = B * L elements, any n.
 //
-// Binding convention: @group(0) only; @binding(0) is the uniform `params`; then the
-// `var<storage, read>` inputs; then the `var<storage, read_write>` outputs. Binding
-// numbers are unique across the module, so each entry point's own bindings follow
-// that order: randn 0, 4; forward 0, 1, 2, 5; backward 0, 2, 3, 6, 7.
+// Input corruption for denoising and inpainting VAEs, from the same generator so the
+// float64 reference reproduces it (src/ops/corrupt.ts, test/reference/corrupt.ts):
+//   corrupt_gaussian    corrupted = clamp(clean + sigma * eps, 0, 1), eps as randn's
+//   corrupt_saltpepper  corrupted = 0 where u < P/2, 1 where P/2 <= u < P, else clean
+//   corrupt_dropout     corrupted = 0 where u < P, else clean (no rescaling)
+//   mask_box            mask [B, rows * cols], 1 visible, 0 inside a square of side
+//                       side_min + (a draw in 0 .. side_choices - 1) at a random
+//                       position fully inside each image (box:K and random-box:A-B)
+//   mask_rect           mask, 0 inside the fixed rectangle `rect` of every image (half)
+//   mask_pixels         mask, 0 where u < P, each pixel independently
+//   binarize            corrupted = 1 where u < clean, else 0: a Bernoulli(clean) draw
+//                       (dynamic binarisation); clean = 0 gives 0 and 1 gives 1
+// Per-element draws use the counter of element e exactly as the normals do:
+//   counter (e / 4, stream, 0, 0), word r = r[e % 4], u = (r >> 8) * 2^-24 in [0, 1).
+//   u < P is evaluated exactly as k < threshold on the integer k = r >> 8, with
+//   threshold = ceil(P * 2^24) and half_threshold = ceil(P / 2 * 2^24) from the host.
+// Per-image draws use counter (b, stream, 1, 0) for image b (the third word 1 keeps
+//   them apart from every per-element counter): with hi(r * m) = floor(r * m / 2^32),
+//   an integer in 0 .. m - 1,
+//     side = side_min + hi(r0 * side_choices)
+//     top  = hi(r1 * (rows - side + 1)),  left = hi(r2 * (cols - side + 1)).
+// The key is (seed, step) of the uniform `corruption`, as for `params`.
+//
+// Binding convention: @group(0) only; @binding(0) is the uniform (`params`, or
+// `corruption` for the corruption entries); then the `var<storage, read>` inputs;
+// then the `var<storage, read_write>` outputs. `params` and `corruption` share
+// binding 0, which WGSL allows because no entry point uses both; every other binding
+// number is unique across the module, so each entry point's own bindings follow that
+// order: randn 0, 4; forward 0, 1, 2, 5; backward 0, 2, 3, 6, 7; corrupt_* and
+// binarize 0, 8, 9; mask_* 0, 10.
 //
 // Noise: Philox-4x32-10 (Salmon, Moraes, Dror & Shaw 2011, "Parallel random numbers:
 // as easy as 1, 2, 3"), a counter-based generator: a pure function of (counter, key).
@@ -59,6 +85,35 @@ override ACCUMULATE: bool = false;
 @group(0) @binding(6) var<storage, read_write> dmu: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dlogvar: array<f32>;
 
+// The corruption entries' uniform. Every field is given for every entry (zero where
+// the entry does not read it).
+struct CorruptParams {
+  // Elements: B * D for the noise entries, B * rows * cols for the masks.
+  n: u32,
+  seed: u32,
+  step: u32,
+  stream: u32,
+  // corrupt_gaussian: the noise's standard deviation.
+  sigma: f32,
+  // saltpepper, dropout, mask_pixels: changed where (r >> 8) < threshold.
+  threshold: u32,
+  // saltpepper: 0 where (r >> 8) < half_threshold, 1 where not but below threshold.
+  half_threshold: u32,
+  // The masks' images.
+  rows: u32,
+  cols: u32,
+  // mask_box: the square's side is side_min + hi(r0 * side_choices).
+  side_min: u32,
+  side_choices: u32,
+  // mask_rect: the hidden rectangle (top, left, height, width), the same in every image.
+  rect: vec4<u32>,
+}
+
+@group(0) @binding(0) var<uniform> corruption: CorruptParams;
+@group(0) @binding(8) var<storage, read> clean: array<f32>;
+@group(0) @binding(9) var<storage, read_write> corrupted: array<f32>;
+@group(0) @binding(10) var<storage, read_write> mask: array<f32>;
+
 const WG: u32 = 64u;
 
 const PHILOX_M0: u32 = 0xD2511F53u;
@@ -70,6 +125,7 @@ const LN2: f32 = 0.6931471805599453;
 const TAU: f32 = 6.283185307179586;
 const SQRT_HALF: f32 = 0.7071067811865476;
 const TWO_POW_M23: f32 = 1.1920928955078125e-7;
+const TWO_POW_M24: f32 = 5.9604644775390625e-8;
 
 // (hi, lo) of the 64-bit product a * b from four 16x16-bit products, each < 2^32.
 fn mulhilo(a: u32, b: u32) -> vec2<u32> {
@@ -135,7 +191,13 @@ fn sincos_turns(t: f32) -> vec2<f32> {
 
 // The four standard normals of counter `quad` (elements 4 * quad .. 4 * quad + 3).
 fn normals(quad: u32) -> vec4<f32> {
-  let r = philox4x32_10(vec4<u32>(quad, params.stream, 0u, 0u), vec2<u32>(params.seed, params.step));
+  return normals_at(vec4<u32>(quad, params.stream, 0u, 0u), vec2<u32>(params.seed, params.step));
+}
+
+// The four standard normals of any Philox counter and key (`normals` and
+// corrupt_gaussian both draw through here, so they give the same eps).
+fn normals_at(counter: vec4<u32>, key: vec2<u32>) -> vec4<f32> {
+  let r = philox4x32_10(counter, key);
   let u = (vec4<f32>(r >> vec4<u32>(9u)) + 0.5) * TWO_POW_M23;
   let radius0 = sqrt(-2.0 * ln_positive(u.x));
   let radius1 = sqrt(-2.0 * ln_positive(u.z));
@@ -194,5 +256,121 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         }
       }
     }
+  }
+}
+
+// ---- input corruption ---------------------------------------------------------
+
+fn corruption_key() -> vec2<u32> {
+  return vec2<u32>(corruption.seed, corruption.step);
+}
+
+// The four words of element counter `quad`, shifted to 24-bit integers k = r >> 8.
+fn corruption_bits(quad: u32) -> vec4<u32> {
+  return philox4x32_10(vec4<u32>(quad, corruption.stream, 0u, 0u), corruption_key()) >> vec4<u32>(8u);
+}
+
+fn corruption_quads() -> u32 {
+  return (corruption.n + 3u) / 4u;
+}
+
+@compute @workgroup_size(WG)
+fn corrupt_gaussian(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  for (var q = gid.x; q < corruption_quads(); q += groups.x * WG) {
+    let eps = normals_at(vec4<u32>(q, corruption.stream, 0u, 0u), corruption_key());
+    for (var j = 0u; j < 4u; j++) {
+      let e = 4u * q + j;
+      if (e < corruption.n) {
+        corrupted[e] = clamp(clean[e] + corruption.sigma * eps[j], 0.0, 1.0);
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn corrupt_saltpepper(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  for (var q = gid.x; q < corruption_quads(); q += groups.x * WG) {
+    let k = corruption_bits(q);
+    for (var j = 0u; j < 4u; j++) {
+      let e = 4u * q + j;
+      if (e < corruption.n) {
+        var v = clean[e];
+        if (k[j] < corruption.threshold) {
+          v = select(1.0, 0.0, k[j] < corruption.half_threshold);
+        }
+        corrupted[e] = v;
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn corrupt_dropout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  for (var q = gid.x; q < corruption_quads(); q += groups.x * WG) {
+    let k = corruption_bits(q);
+    for (var j = 0u; j < 4u; j++) {
+      let e = 4u * q + j;
+      if (e < corruption.n) {
+        corrupted[e] = select(clean[e], 0.0, k[j] < corruption.threshold);
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn binarize(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  for (var q = gid.x; q < corruption_quads(); q += groups.x * WG) {
+    let k = corruption_bits(q);
+    for (var j = 0u; j < 4u; j++) {
+      let e = 4u * q + j;
+      if (e < corruption.n) {
+        // u = k * 2^-24 is exact in f32, so u < clean is the exact comparison.
+        corrupted[e] = select(0.0, 1.0, f32(k[j]) * TWO_POW_M24 < clean[e]);
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn mask_pixels(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  for (var q = gid.x; q < corruption_quads(); q += groups.x * WG) {
+    let k = corruption_bits(q);
+    for (var j = 0u; j < 4u; j++) {
+      let e = 4u * q + j;
+      if (e < corruption.n) {
+        mask[e] = select(1.0, 0.0, k[j] < corruption.threshold);
+      }
+    }
+  }
+}
+
+// 1 outside, 0 inside the rectangle (top, left, height, width) for pixel p of an image.
+fn visible(p: u32, rect: vec4<u32>) -> f32 {
+  let row = p / corruption.cols;
+  let col = p - row * corruption.cols;
+  let inside = row >= rect.x && row - rect.x < rect.z && col >= rect.y && col - rect.y < rect.w;
+  return select(1.0, 0.0, inside);
+}
+
+// One invocation per pixel; each redraws its image's square (one Philox block), which
+// is cheaper than sharing it and keeps the draw independent of the dispatch shape.
+@compute @workgroup_size(WG)
+fn mask_box(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let pixels = corruption.rows * corruption.cols;
+  for (var e = gid.x; e < corruption.n; e += groups.x * WG) {
+    let b = e / pixels;
+    let r = philox4x32_10(vec4<u32>(b, corruption.stream, 1u, 0u), corruption_key());
+    let side = corruption.side_min + mulhilo(r.x, corruption.side_choices).x;
+    let top = mulhilo(r.y, corruption.rows - side + 1u).x;
+    let left = mulhilo(r.z, corruption.cols - side + 1u).x;
+    mask[e] = visible(e - b * pixels, vec4<u32>(top, left, side, side));
+  }
+}
+
+@compute @workgroup_size(WG)
+fn mask_rect(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let pixels = corruption.rows * corruption.cols;
+  for (var e = gid.x; e < corruption.n; e += groups.x * WG) {
+    mask[e] = visible(e % pixels, corruption.rect);
   }
 }

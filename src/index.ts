@@ -21,28 +21,52 @@ export { ACTIVATIONS } from './ops/activation.js';
 export type { Activation } from './ops/activation.js';
 export { matmul } from './ops/matmul.js';
 export { activation, activationBackward, axpy, fill } from './ops/elementwise.js';
+export { add, concatCols, mul, placeCols, scaledAdd, sliceCols } from './ops/features.js';
 export { sumCols, sumRows, mean } from './ops/reduce.js';
 export { randn, reparameterize, reparameterizeBackward, NOISE_STREAM } from './ops/reparameterize.js';
-export { vaeLoss } from './ops/vae-loss.js';
+export { reconstructionLoss, vaeLoss } from './ops/vae-loss.js';
+export type { Likelihood } from './ops/vae-loss.js';
 export { adamStep, sgdStep, createAdamState, createSgdState } from './ops/optimizer-step.js';
 export { gatherRows } from './ops/gather.js';
+export { binarize, corruptNoise, describeCorruption, inpaintMask, parseCorruption, parseMask } from './ops/corrupt.js';
+export type { CorruptionSpec, MaskSpec } from './ops/corrupt.js';
 
 // Autograd and layers.
 export { Tape, Var, Parameter } from './autograd/tape.js';
 export { gradRules } from './autograd/rules.js';
-export { linear, reparameterize as reparameterizeVar, vaeLoss as vaeLossVar } from './autograd/ops.js';
+export { add as addVar, concat, linear, maskMul, reconstructionLoss as reconstructionLossVar, reparameterize as reparameterizeVar, slice, split, vaeLoss as vaeLossVar } from './autograd/ops.js';
+export type { LossOutputs } from './autograd/ops.js';
 export { ParameterStore } from './nn/parameters.js';
+export type { ParameterSpec } from './nn/parameters.js';
+export { Linear } from './nn/linear.js';
+export { Mlp } from './nn/mlp.js';
+export type { Layer } from './nn/module.js';
 export { Optimizer, OPTIMIZERS } from './optim/optimizer.js';
 export type { OptimizerKind, OptimizerOptions } from './optim/optimizer.js';
 
-// The VAE: model, training, generation, checkpoints as bytes.
-export { Vae, initialVaeParameters, vaeParameterSpecs } from './vae/model.js';
-export { vaeConfig, DEFAULT_VAE } from './vae/config.js';
-export type { VaeConfig } from './vae/config.js';
-export { Trainer, TrainingDivergedError } from './vae/trainer.js';
-export type { EpochMetrics, StepProgress, TrainOptions } from './vae/trainer.js';
+// Models: the Model interface, the dense VAE family, and the registry config.json selects from.
+export type { Batch, LatentModel, LossHyper, Model, ModelLoss } from './models/model.js';
+export { Vae, initialVaeParameters } from './models/vae.js';
+export type { ModelInit } from './models/vae.js';
+export { Autoencoder } from './models/autoencoder.js';
+export { denseParameterSpecs } from './models/dense.js';
+export { createModel, modelConfig, parameterSpecs } from './models/registry.js';
+export { DEFAULT_VAE, denseConfig, vaeConfig, MODEL_KINDS } from './models/config.js';
+export type { DenseConfig, ModelConfigBase, ModelKind, VaeConfig } from './models/config.js';
+
+// Training: the trainer over any Model, the GPU batch pipeline, schedules.
+export { Trainer, TrainingDivergedError } from './train/trainer.js';
+export type { EpochMetrics, StepProgress, TrainOptions } from './train/trainer.js';
+export { gatherBatch, oneHot, uploadSplit } from './train/batch.js';
+export type { Corruptions, Resident } from './train/batch.js';
+export { betaAt, lrAt, parseBetaSchedule, parseLrSchedule } from './train/schedules.js';
+export type { BetaSchedule, LrSchedule } from './train/schedules.js';
+
+// What a trained model is for: evaluation, generation, checkpoints as bytes.
 export { evaluateImages } from './vae/evaluate.js';
 export { decode, encode, interpolate, latentGrid, principalComponents2, priorSamples, reconstruct, sample } from './vae/generate.js';
+export { latentStatistics } from './vae/latent-stats.js';
+export { iwaeBound, logMeanExp, rocAuc } from './vae/anomaly-stats.js';
 export { decodeCheckpoint, decodeConfig, encodeCheckpoint, encodeConfig, CheckpointError } from './vae/checkpoint.js';
 
 // Data and pictures.

@@ -5,9 +5,9 @@
 // permutations of the embedded MNIST training split, full batches only).
 import type { ImageDataset } from '../../src/data/dataset.js';
 import { permutation } from '../../src/random.js';
-import { vaeConfig } from '../../src/vae/config.js';
-import { initialVaeParameters } from '../../src/vae/model.js';
-import { epochSeed } from '../../src/vae/trainer.js';
+import { vaeConfig } from '../../src/models/config.js';
+import { initialVaeParameters } from '../../src/models/vae.js';
+import { epochSeed } from '../../src/train/trainer.js';
 
 export const SEED = 1;
 export const ADAM = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;

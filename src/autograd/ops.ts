@@ -2,11 +2,13 @@
 // `Saved` entry (typed per op below) is what its gradient rule in rules.ts reads.
 // Adding an op means adding it to `Saved` and to the rule table; a missing rule is
 // a compile error there.
+import { ShapeError } from '../gpu/errors.js';
 import { BACKWARD_READS, type Activation } from '../ops/activation.js';
 import { activation as activationKernel } from '../ops/elementwise.js';
+import { add as addKernel, concatCols, mul, sliceCols } from '../ops/features.js';
 import { matmul } from '../ops/matmul.js';
 import { reparameterize as reparameterizeKernel, type NoiseOptions } from '../ops/reparameterize.js';
-import { vaeLoss as vaeLossKernel, type VaeLossOptions } from '../ops/vae-loss.js';
+import { reconstructionLoss as reconstructionLossKernel, vaeLoss as vaeLossKernel, type ReconstructionLossOptions, type VaeLossOptions } from '../ops/vae-loss.js';
 import type { Tensor } from '../tensor.js';
 import { Parameter, Var, type Tape } from './tape.js';
 
@@ -15,8 +17,16 @@ export interface Saved {
   linear: { x: Tensor; weight: Tensor; y: Tensor; activation: Activation };
   activation: { saved: Tensor; kind: Activation };
   reparameterize: { logvar: Tensor; noise: NoiseOptions };
-  /** The fused loss computes its input gradients in the forward pass. */
+  /** [a | b] along features; the rule slices the gradient back apart. */
+  concat: { widthA: number; widthB: number };
+  /** Columns start .. start+width of x; the rule places the gradient back. */
+  slice: { start: number; width: number };
+  add: Record<string, never>;
+  /** x ⊙ mask with a constant mask. */
+  maskMul: { mask: Tensor };
+  /** The fused losses compute their input gradients in the forward pass. */
   vaeLoss: { dRecon: Tensor; dMu: Tensor; dLogvar: Tensor };
+  reconstructionLoss: { dRecon: Tensor };
 }
 export type OpName = keyof Saved;
 
@@ -50,8 +60,54 @@ export function reparameterize(tape: Tape, mu: Var, logvar: Var, noise: NoiseOpt
   return out;
 }
 
+/** [a | b]: rows side by side along the feature axis (torch.cat(dim=1)). */
+export function concat(tape: Tape, a: Var, b: Var): Var {
+  const y = tape.own(concatCols(tape.gpu, a.value, b.value));
+  const out = new Var(y, a.requiresGrad || b.requiresGrad, `cat(${a.name},${b.name})`);
+  tape.record('concat', [a, b], [out], { widthA: a.value.shape[1], widthB: b.value.shape[1] }, []);
+  return out;
+}
+
+/** Columns start .. start+width-1 of x [B, d]. */
+export function slice(tape: Tape, x: Var, start: number, width: number): Var {
+  const y = tape.own(sliceCols(tape.gpu, x.value, start, width));
+  const out = new Var(y, x.requiresGrad, `${x.name}[:, ${start}:${start + width}]`);
+  tape.record('slice', [x], [out], { start, width }, []);
+  return out;
+}
+
+/** x [B, sum(widths)] cut into consecutive column blocks (torch.split(dim=1)). */
+export function split(tape: Tape, x: Var, widths: readonly number[]): Var[] {
+  const total = widths.reduce((a, b) => a + b, 0);
+  if (x.value.shape.length !== 2 || total !== x.value.shape[1]) {
+    throw new ShapeError(`split: widths ${widths.join('+')} = ${total} do not add up to the ${x.value.shape[1]} columns of [${x.value.shape.join(', ')}]`);
+  }
+  let start = 0;
+  return widths.map((w) => {
+    const piece = slice(tape, x, start, w);
+    start += w;
+    return piece;
+  });
+}
+
+/** a + b, elementwise (same shapes). */
+export function add(tape: Tape, a: Var, b: Var): Var {
+  const y = tape.own(addKernel(tape.gpu, a.value, b.value));
+  const out = new Var(y, a.requiresGrad || b.requiresGrad, `${a.name}+${b.name}`);
+  tape.record('add', [a, b], [out], {}, []);
+  return out;
+}
+
+/** x ⊙ mask with a constant mask (e.g. the visible pixels of an inpainting input). */
+export function maskMul(tape: Tape, x: Var, mask: Tensor): Var {
+  const y = tape.own(mul(tape.gpu, x.value, mask));
+  const out = new Var(y, x.requiresGrad, `${x.name}*mask`);
+  tape.record('maskMul', [x], [out], { mask }, []);
+  return out;
+}
+
 export interface LossOutputs {
-  /** The batch loss as a Var (the root for backward). Its value is `stats`. */
+  /** The batch-mean loss as a one-element Var (the root for backward): a view of stats[0]. */
   loss: Var;
   /** [3]: batch means of (loss, reconstruction, KL), per image, in nats. */
   stats: Tensor;
@@ -63,8 +119,17 @@ export interface LossOutputs {
 export function vaeLoss(tape: Tape, recon: Var, x: Tensor, mu: Var, logvar: Var, options: VaeLossOptions): LossOutputs {
   const r = vaeLossKernel(tape.gpu, recon.value, x, mu.value, logvar.value, options);
   for (const t of [r.stats, r.perSample, r.dRecon, r.dMu, r.dLogvar]) tape.own(t);
-  const loss = new Var(r.stats, true, 'loss');
+  const loss = new Var(r.stats.view([1]), true, 'loss');
   // The gradients are handed to the inputs by the rule (tape.contribute), not held.
   tape.record('vaeLoss', [recon, mu, logvar], [loss], { dRecon: r.dRecon, dMu: r.dMu, dLogvar: r.dLogvar }, []);
+  return { loss, stats: r.stats, perSample: r.perSample };
+}
+
+/** Fused reconstruction loss alone (a plain autoencoder): the same layouts, KL = 0. */
+export function reconstructionLoss(tape: Tape, recon: Var, x: Tensor, options: ReconstructionLossOptions): LossOutputs {
+  const r = reconstructionLossKernel(tape.gpu, recon.value, x, options);
+  for (const t of [r.stats, r.perSample, r.dRecon]) tape.own(t);
+  const loss = new Var(r.stats.view([1]), true, 'loss');
+  tape.record('reconstructionLoss', [recon], [loss], { dRecon: r.dRecon }, []);
   return { loss, stats: r.stats, perSample: r.perSample };
 }

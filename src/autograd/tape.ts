@@ -8,9 +8,18 @@
 // parameter's gradient is a view into the model's flat gradient buffer, so the
 // optimiser updates everything in one dispatch. Saved tensors are reference
 // counted and released as soon as the last rule that reads them has run.
+//
+// Any scalar Var can be the root: backward() seeds its gradient with 1. The seed is
+// materialised (a one-element tensor) only when a rule asks for it through
+// upstream(); fused loss rules check isSeed() and hand over the gradients they
+// computed in the forward pass as they are. A parameter the graph never reaches is
+// reported by unreached(), so the caller zeroes its slot of the flat gradient
+// buffer instead of letting the optimiser apply last step's value.
+// `new Tape(gpu, { grad: false })` records nothing (inference and evaluation).
 import type { Gpu } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
-import { axpy } from '../ops/elementwise.js';
+import { ShapeError } from '../gpu/errors.js';
+import { axpy, fill } from '../ops/elementwise.js';
 import type { OpName, Saved } from './ops.js';
 
 export class Var {
@@ -55,8 +64,16 @@ export class Tape {
   private refs = new Map<Tensor, number>();
   private written = new Set<Var>();
   private kept = new Set<Tensor>();
+  private seed: Var | null = null;
+  /** False: a no-grad tape, which records no node (inference, evaluation). */
+  readonly grad: boolean;
 
-  constructor(readonly gpu: Gpu) {}
+  constructor(
+    readonly gpu: Gpu,
+    options: { grad?: boolean } = {},
+  ) {
+    this.grad = options.grad ?? true;
+  }
 
   /** A tensor produced by a differentiable function; freed by dispose() unless kept. */
   own(t: Tensor): Tensor {
@@ -71,7 +88,7 @@ export class Tape {
   }
 
   record<K extends OpName>(op: K, inputs: Var[], outputs: Var[], saved: Saved[K], held: Tensor[]): void {
-    if (!inputs.some((v) => v.requiresGrad)) return; // nothing upstream wants a gradient
+    if (!this.grad || !inputs.some((v) => v.requiresGrad)) return; // nothing upstream wants a gradient
     for (const t of held) this.refs.set(t, (this.refs.get(t) ?? 0) + 1);
     this.nodes.push({ op, inputs, outputs, saved, held } as Node);
   }
@@ -113,12 +130,32 @@ export class Tape {
     this.gpu.release(g);
   }
 
+  /** Whether `v` is the root of the running backward pass, whose gradient is 1. */
+  isSeed(v: Var): boolean {
+    return v === this.seed;
+  }
+
+  /** The gradient flowing into `v` from above; the root's is a tensor of ones, made on first use. */
+  upstream(v: Var): Tensor {
+    if (!v.grad && v === this.seed) v.grad = fill(this.gpu, this.own(this.gpu.empty(v.value.shape, 'grad:seed')), 1);
+    if (!v.grad) throw new ShapeError(`backward: no gradient reached '${v.name}'`);
+    return v.grad;
+  }
+
+  /** Parameters among `params` that the last backward pass wrote no gradient to. */
+  unreached(params: Iterable<Parameter>): Parameter[] {
+    return [...params].filter((p) => !this.written.has(p));
+  }
+
   /**
-   * Applies every node's gradient rule, last node first, starting from `root` (a
-   * scalar loss; its own gradient is 1, which fused loss rules build in).
+   * Applies every node's gradient rule, last node first, starting from `root`, a
+   * scalar (one-element) Var whose gradient is seeded with 1.
    */
   backward(root: Var, rules: { [K in OpName]: (tape: Tape, node: Node<K>) => void }): void {
+    if (!this.grad) throw new ShapeError('backward: this tape was made with { grad: false } and recorded nothing; use a plain new Tape(gpu) for training');
+    if (root.value.size !== 1) throw new ShapeError(`backward: the root '${root.name}' has shape [${root.value.shape.join(', ')}]; it must be a scalar (one element), e.g. a batch-mean loss`);
     this.written.clear();
+    this.seed = root;
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const node = this.nodes[i];
       if (node.outputs.every((o) => !o.grad && o !== root)) continue;
@@ -126,6 +163,8 @@ export class Tape {
       for (const o of node.outputs) this.releaseGrad(o);
       for (const t of node.held) this.unref(t);
     }
+    this.releaseGrad(root);
+    this.seed = null;
     this.nodes = [];
   }
 

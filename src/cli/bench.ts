@@ -7,11 +7,12 @@
 // step's, and the fused step's speed-up.
 import { loadEmbeddedMnist } from '../data/mnist-embedded.js';
 import type { Gpu } from '../gpu/runtime.js';
-import { vaeConfig, type VaeConfig } from '../vae/config.js';
-import { Vae } from '../vae/model.js';
+import { vaeConfig, type VaeConfig } from '../models/config.js';
+import { denseParameterSpecs } from '../models/dense.js';
+import { Vae } from '../models/vae.js';
 import { median, profileStep, type StepProfile } from '../vae/step-profile.js';
 import { compareUnfused, measureTrainingThroughput } from '../vae/throughput.js';
-import { Trainer } from '../vae/trainer.js';
+import { Trainer } from '../train/trainer.js';
 import type { Split } from '../data/dataset.js';
 import { adapterOption, type Command } from './command.js';
 import { close, jsonOption, numberOption, openGpu, UsageError } from './common.js';
@@ -80,10 +81,10 @@ function summary(batch: number, msPerStep: number[], fusedMs: number) {
   return { samples_per_s: (batch * 1000) / ms, ms_per_step: ms, ms_per_step_min: Math.min(...msPerStep), ms_per_step_max: Math.max(...msPerStep), speedup: ms / fusedMs };
 }
 
-/** 2*M*N*K for every matmul of a step: forward, and dX and dW of each layer (fc1 needs no dX). */
+/** 2*M*N*K for every matmul of a step: forward, and dX and dW of each layer (the first needs no dX). */
 export function stepFlops(c: VaeConfig, batch: number): number {
-  const layers: [number, number][] = [[c.inputSize, c.hidden], [c.hidden, c.latent], [c.hidden, c.latent], [c.latent, c.hidden], [c.hidden, c.inputSize]];
-  return layers.reduce((sum, [i, o], k) => sum + 2 * batch * i * o * (k === 0 ? 2 : 3), 0);
+  const weights = denseParameterSpecs(c).filter((s) => s.name.endsWith('.weight'));
+  return weights.reduce((sum, { shape: [o, i] }, k) => sum + 2 * batch * i * o * (k === 0 ? 2 : 3), 0);
 }
 
 async function breakdown(gpu: Gpu, data: Split, config: VaeConfig, batch: number) {
@@ -97,11 +98,12 @@ async function breakdown(gpu: Gpu, data: Split, config: VaeConfig, batch: number
   const profile: StepProfile = await profileStep(gpu, trainer.stepProgram!);
   const after = gpu.pool.stats;
   const n = model.parameters.length;
-  const D = config.inputSize, H = config.hidden, L = config.latent;
+  const D = config.inputSize, H = config.hidden.reduce((a, b) => a + b, 0), L = config.latent;
   const dataset = 4 * (data.train.n + data.test.n) * (D + 1);
   const parameters = 4 * n, gradients = 4 * n, optimizer = 8 * n;
-  // What a step must hold at its peak: the saved forward activations (x, h1, mu,
-  // logvar, z, h3, logits) and the loss's gradients and per-sample values.
+  // What a step must hold at its peak: the saved forward activations (x, the hidden
+  // layers, mu, logvar, z, the decoder's hidden layers, logits) and the loss's
+  // gradients and per-sample values.
   const activations = 4 * batch * (3 * D + 2 * H + 5 * L + 3);
   const allocated = after.bytesAllocated - before.bytesAllocated;
   const memory = {

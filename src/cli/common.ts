@@ -8,7 +8,8 @@ import type { Gpu } from '../gpu/runtime.js';
 import { writeFileAtomic } from '../io/files.js';
 import { encodePng, type Image } from '../io/png.js';
 import { loadCheckpoint } from '../vae/checkpoint-files.js';
-import { Vae } from '../vae/model.js';
+import type { LatentModel } from '../models/model.js';
+import { createModel } from '../models/registry.js';
 import type { OptionSpec } from './command.js';
 
 export type Values = Record<string, string | boolean | undefined>;
@@ -59,9 +60,9 @@ export async function openData(values: Values): Promise<Split> {
   return loadDataset(stringOption(values, 'data'));
 }
 
-export async function openModel(gpu: Gpu, values: Values): Promise<{ model: Vae; training?: Record<string, unknown> }> {
+export async function openModel(gpu: Gpu, values: Values): Promise<{ model: LatentModel; training?: Record<string, unknown> }> {
   const ckpt = await loadCheckpoint(stringOption(values, 'checkpoint'));
-  return { model: new Vae(gpu, ckpt.config.model, { values: ckpt.values }), training: ckpt.config.training };
+  return { model: createModel(gpu, ckpt.config.model, { values: ckpt.values }), training: ckpt.config.training };
 }
 
 export async function writePng(path: string, image: Image): Promise<void> {

@@ -19,7 +19,7 @@ export const evaluateCommand: Command = {
     const { model, training } = await openModel(gpu, values);
     const seed = values.seed !== undefined ? numberOption(values, 'seed', { integer: true, min: 0, max: 2 ** 32 - 1 }) : Number(training?.seed ?? 1);
     if (test.rows * test.cols !== model.config.inputSize) throw new Error(`the data's ${test.rows}x${test.cols} images do not fit this model (${model.config.inputSize} inputs)`);
-    const r = await evaluateImages(model, test.images, test.n, seed);
+    const r = await evaluateImages(model, test, seed);
     report(values, { test_loss: r.loss, recon: r.recon, kl: r.kl, n: r.n }, `test loss ${r.loss.toFixed(3)} nats/image (recon ${r.recon.toFixed(3)}, kl ${r.kl.toFixed(3)}) over ${r.n} images`);
     close(gpu);
     return 0;

@@ -4,7 +4,7 @@
 import type { ImageDataset } from '../data/dataset.js';
 import { strip } from '../io/plots.js';
 import { encode, interpolate } from '../vae/generate.js';
-import type { Vae } from '../vae/model.js';
+import type { LatentModel } from '../models/model.js';
 import { adapterOption, type Command } from './command.js';
 import { checkpointOption, close, dataOption, jsonOption, numberOption, openData, openGpu, openModel, pngPath, report, UsageError, writePng, type Values } from './common.js';
 
@@ -38,7 +38,7 @@ export const interpolateCommand: Command = {
   },
 };
 
-async function endpoint(model: Vae, test: ImageDataset, values: Values, end: 'from' | 'to'): Promise<{ z: Float32Array; what: string }> {
+async function endpoint(model: LatentModel, test: ImageDataset, values: Values, end: 'from' | 'to'): Promise<{ z: Float32Array; what: string }> {
   const D = model.config.inputSize;
   const L = model.config.latent;
   if (values[`${end}-class`] !== undefined) {

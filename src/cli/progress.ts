@@ -3,7 +3,7 @@
 // ETA smoothing, which is why it is used instead of hand-written escape codes. Off
 // a terminal (CI, pipes) it prints one line per epoch instead of redraw noise.
 import cliProgress from 'cli-progress';
-import type { EpochMetrics, StepProgress } from '../vae/trainer.js';
+import type { EpochMetrics, StepProgress } from '../train/trainer.js';
 
 export class TrainingProgress {
   private readonly bar: cliProgress.SingleBar | null;

@@ -12,8 +12,8 @@ import { ACTIVATIONS } from '../ops/activation.js';
 import { OPTIMIZERS } from '../optim/optimizer.js';
 import { saveCheckpoint } from '../vae/checkpoint-files.js';
 import { reconstruct, sample } from '../vae/generate.js';
-import { Vae } from '../vae/model.js';
-import { Trainer } from '../vae/trainer.js';
+import { Vae } from '../models/vae.js';
+import { Trainer } from '../train/trainer.js';
 import { adapterOption, type Command } from './command.js';
 import { choiceOption, close, dataOption, jsonOption, numberOption, openData, openGpu, report, stringOption, writePng, type Values } from './common.js';
 import { TrainingProgress } from './progress.js';
@@ -69,7 +69,7 @@ export const trainCommand: Command = {
       onEpoch: async (m) => {
         progress.epoch(m);
         lines.push(JSON.stringify(m));
-        await saveCheckpoint(out, model.config, await model.parameters.read(), { ...training, epochs_done: m.epoch });
+        await saveCheckpoint(out, model, { ...training, epochs_done: m.epoch });
         await writeFileAtomic(join(out, 'metrics.jsonl'), lines.join('\n') + '\n');
       },
     });

@@ -54,6 +54,11 @@ export class ParameterStore {
     return p;
   }
 
+  /** Every parameter, in spec order. */
+  all(): Parameter[] {
+    return [...this.byName.values()];
+  }
+
   /** Number of trainable values (padding excluded). */
   get count(): number {
     return this.slots.reduce((a, s) => a + s.size, 0);

@@ -6,6 +6,7 @@
 // a learning-rate schedule costs no compile: pass the new lr to the next step, or
 // rewrite the uniforms of the dispatches prepared from adamCalls / sgdCalls.
 import src from '../../shaders/adam.wgsl';
+import { Live } from '../gpu/program.js';
 import { defineShader } from '../gpu/shader.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { Gpu, KernelCall } from '../gpu/runtime.js';
@@ -20,8 +21,8 @@ const MAX_WORKGROUPS = 1024;
 /** Elements of a state tensor: the WGSL struct State (t: u32, two f32 bias corrections). */
 const STATE_SIZE = 3;
 
-/** The uniform of every entry point in adam.wgsl (one struct, see its header). */
-type Hyper = Record<'n' | 'lr' | 'weight_decay' | 'beta1' | 'beta2' | 'eps' | 'momentum' | 'dampening', number>;
+/** The uniform of every entry point in adam.wgsl (one struct, see its header); lr may be Live (a schedule). */
+type Hyper = Record<'n' | 'weight_decay' | 'beta1' | 'beta2' | 'eps' | 'momentum' | 'dampening', number> & { lr: number | Live };
 
 export interface AdamTensors {
   /** All parameters of the model, flat; updated in place. */
@@ -35,7 +36,8 @@ export interface AdamTensors {
 }
 
 export interface AdamOptions {
-  lr: number;
+  /** A Live value lets a captured step follow a learning-rate schedule (its value now is checked here; src/train/schedules.ts keeps later ones > 0). */
+  lr: number | Live;
   /** Default 0.9. */
   beta1?: number;
   /** Default 0.999. */
@@ -58,7 +60,7 @@ export interface SgdTensors {
 }
 
 export interface SgdOptions {
-  lr: number;
+  lr: number | Live;
   /** Default 0 (plain SGD). */
   momentum?: number;
   /** Default 0. */
@@ -90,7 +92,7 @@ export function adamCalls(tensors: AdamTensors, options: AdamOptions): KernelCal
   const decoupled = options.decoupled ?? false;
   const hyper: Hyper = {
     n,
-    lr: checked(op, 'lr', options.lr, (x) => x > 0, 'a finite number > 0'),
+    lr: checkedLr(op, options.lr),
     weight_decay: checked(op, 'weightDecay', options.weightDecay ?? (decoupled ? 0.01 : 0), (x) => x >= 0, 'a finite number >= 0'),
     beta1: checked(op, 'beta1', options.beta1 ?? 0.9, (x) => x >= 0 && x < 1, 'in [0, 1)'),
     beta2: checked(op, 'beta2', options.beta2 ?? 0.999, (x) => x >= 0 && x < 1, 'in [0, 1)'),
@@ -127,7 +129,7 @@ export function sgdCalls(tensors: SgdTensors, options: SgdOptions): KernelCall[]
   checkState(op, state);
   const hyper: Hyper = {
     n,
-    lr: checked(op, 'lr', options.lr, (x) => x > 0, 'a finite number > 0'),
+    lr: checkedLr(op, options.lr),
     weight_decay: checked(op, 'weightDecay', options.weightDecay ?? 0, (x) => x >= 0, 'a finite number >= 0'),
     beta1: 0,
     beta2: 0,
@@ -186,6 +188,12 @@ function checkSizes(op: string, params: Tensor, others: Record<string, Tensor>):
 
 function checkState(op: string, state: Tensor): void {
   if (state.size !== STATE_SIZE) throw new ShapeError(`${op}: state has ${state.size} elements, not ${STATE_SIZE}; create it with createAdamState / createSgdState`);
+}
+
+/** The learning rate, or a Live one whose current value is checked (a schedule keeps it > 0). */
+function checkedLr(op: string, lr: number | Live): number | Live {
+  checked(op, 'lr', lr instanceof Live ? lr.value : lr, (x) => x > 0, 'a finite number > 0');
+  return lr;
 }
 
 /** A hyperparameter as the kernel will see it (f32) must be finite and pass `ok`. */

@@ -23,6 +23,16 @@ export const NOISE_STREAM = {
   evaluation: 1,
   /** Latent draws from the prior N(0, I) for samples. */
   prior: 2,
+  /** Input corruption of denoising VAEs (src/ops/corrupt.ts corruptNoise). */
+  corruption: 3,
+  /** Inpainting masks (src/ops/corrupt.ts inpaintMask). */
+  mask: 4,
+  /** Dynamic binarisation of training images (src/ops/corrupt.ts binarize). */
+  binarize: 5,
+  /** The same three draws for evaluation passes, apart from any training step's. */
+  evaluationCorruption: 6,
+  evaluationMask: 7,
+  evaluationBinarize: 8,
 } as const;
 
 /**

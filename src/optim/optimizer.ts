@@ -3,6 +3,7 @@
 // step counter on the GPU, so bias correction needs nothing from the host).
 // Hyperparameters and defaults follow torch.optim: Adam (coupled L2 weight decay),
 // AdamW (decoupled, weight decay 0.01 by default), SGD (momentum, Nesterov).
+import type { Live } from '../gpu/program.js';
 import type { Gpu } from '../gpu/runtime.js';
 import type { ParameterStore } from '../nn/parameters.js';
 import { adamStep, createAdamState, createSgdState, sgdStep } from '../ops/optimizer-step.js';
@@ -13,7 +14,8 @@ export type OptimizerKind = (typeof OPTIMIZERS)[number];
 
 export interface OptimizerOptions {
   kind: OptimizerKind;
-  lr: number;
+  /** A Live value is re-read at every replay of a captured step (learning-rate schedules). */
+  lr: number | Live;
   beta1?: number;
   beta2?: number;
   eps?: number;

@@ -1,36 +1,46 @@
-// Training and evaluation of a VAE on a resident dataset.
+// Training of any Model on a resident dataset.
 //
 // The dataset is uploaded once. Each epoch uploads one shuffled index list, and
-// every step gathers its batch on the GPU from that list. The step itself (gather,
-// forward, fused reparameterisation, fused loss, backward, optimiser) is captured
-// once and replayed, so after the first step a step creates no buffer and no bind
-// group, and it is one submit. Losses come back asynchronously every `lossEvery`
+// every step gathers its batch on the GPU from that list (src/train/batch.ts: labels,
+// corruption and masks too). The step itself (gather, the model's forward and loss,
+// backward, optimiser) is captured once and replayed, so after the first step a step
+// creates no buffer and no bind group, and it is one submit. The learning rate and
+// the KL weight are Live uniform fields set before every step from their schedules,
+// so annealing needs no recapture. Losses come back asynchronously every `lossEvery`
 // steps for progress; the epoch's training loss is summed on the GPU and read once.
 // Batches are full: each epoch uses floor(n / batch) batches of a fresh permutation
 // (the few samples left over are seen in other epochs' permutations).
 import { gradRules } from '../autograd/rules.js';
 import { Tape } from '../autograd/tape.js';
-import { evaluateLoss, type LossSummary } from './evaluate.js';
+import type { Split } from '../data/dataset.js';
 import { WebGpuVaeError } from '../gpu/errors.js';
 import { Live, type Program } from '../gpu/program.js';
 import type { Gpu } from '../gpu/runtime.js';
+import type { LatentModel, Model } from '../models/model.js';
 import { axpy, fill } from '../ops/elementwise.js';
-import { gatherRows } from '../ops/gather.js';
-import { NOISE_STREAM } from '../ops/reparameterize.js';
 import { Optimizer, type OptimizerKind } from '../optim/optimizer.js';
 import { permutation } from '../random.js';
-import type { ImageDataset, Split } from '../data/dataset.js';
 import type { Tensor } from '../tensor.js';
-import type { Vae } from './model.js';
-import { UnfusedStep } from './unfused-step.js';
+import { evaluateLatents, evaluateLoss, type LossSummary } from '../vae/evaluate.js';
+import type { Vae } from '../models/vae.js';
+import { UnfusedStep } from '../vae/unfused-step.js';
+import { gatherBatch, releaseSplit, uploadSplit, type Corruptions, type Resident } from './batch.js';
+import { betaAt, lrAt, type BetaSchedule, type LrSchedule } from './schedules.js';
 
-export interface TrainOptions {
+export interface TrainOptions extends Corruptions {
   batchSize: number;
   epochs: number;
+  /** The base learning rate (the schedule's peak). */
   lr: number;
   seed: number;
   optimizer?: OptimizerKind;
   weightDecay?: number;
+  /** Default constant. */
+  lrSchedule?: LrSchedule;
+  /** Linear warm-up steps before the schedule; default 0. */
+  warmup?: number;
+  /** KL annealing; default constant (the model's beta throughout). */
+  betaSchedule?: BetaSchedule;
   /** Steps between asynchronous loss reads (progress only). */
   lossEvery?: number;
   /** Benchmarks only: capture the unfused step (src/vae/unfused-step.ts) instead of the fused one; Adam only. */
@@ -68,13 +78,12 @@ export interface EpochMetrics {
   kl: number;
   samples_per_s: number;
   seconds: number;
-}
-
-/** Resident images of one split plus an identity index list for in-order batches. */
-interface Resident {
-  images: Tensor;
-  inOrder: Tensor;
-  n: number;
+  /** Learning rate and KL weight of the epoch's last step. */
+  lr: number;
+  beta: number;
+  /** A VAE's mean KL per latent dimension over the test set, and how many dimensions are active (Burda et al. 2015). */
+  kl_per_dim?: number[];
+  active_units?: number;
 }
 
 export class Trainer {
@@ -83,10 +92,11 @@ export class Trainer {
   private readonly train: Resident;
   private readonly test: Resident;
   private readonly order: Tensor;
-  private readonly batch: Tensor;
   private readonly epochSum: Tensor;
   private readonly offset = new Live(0);
   private readonly rngStep = new Live(0);
+  readonly lr: Live;
+  readonly beta: Live;
   private readonly unfused: UnfusedStep | null;
   private program: Program | null = null;
   private stats: Tensor | null = null;
@@ -95,23 +105,25 @@ export class Trainer {
 
   constructor(
     readonly gpu: Gpu,
-    readonly model: Vae,
+    readonly model: Model,
     data: Split,
     readonly options: TrainOptions,
   ) {
-    const { inputSize } = model.config;
+    const { inputSize, classes } = model.config;
     for (const ds of [data.train, data.test]) {
       if (ds.rows * ds.cols !== inputSize) throw new RangeError(`dataset '${ds.name}' has ${ds.rows}x${ds.cols} images; the model expects ${inputSize} values per image`);
+      if (classes > 0 && ds.classes > classes) throw new RangeError(`dataset '${ds.name}' has ${ds.classes} classes but the model is conditioned on ${classes}`);
     }
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${options.batchSize}`);
     if (options.batchSize > data.train.n) throw new RangeError(`batch size ${options.batchSize} is larger than the training set (${data.train.n} images); use --batch-size ${data.train.n} or less`);
-    this.optimizer = options.unfused ? null : new Optimizer(gpu, model.parameters, { kind: options.optimizer ?? 'adam', lr: options.lr, weightDecay: options.weightDecay });
-    this.train = this.upload(data.train);
-    this.test = this.upload(data.test);
+    this.lr = new Live(options.lr);
+    this.beta = new Live(modelBeta(model));
+    this.optimizer = options.unfused ? null : new Optimizer(gpu, model.parameters, { kind: options.optimizer ?? 'adam', lr: this.lr, weightDecay: options.weightDecay });
+    this.train = uploadSplit(gpu, data.train, classes);
+    this.test = uploadSplit(gpu, data.test, classes);
     this.order = gpu.empty([data.train.n], 'train.order', 'u32');
-    this.batch = gpu.empty([options.batchSize, inputSize], 'train.batch');
     this.epochSum = gpu.empty([3], 'train.epoch-sum');
-    this.unfused = options.unfused ? new UnfusedStep(gpu, model, options) : null;
+    this.unfused = options.unfused ? new UnfusedStep(gpu, model as Vae, options) : null;
   }
 
   get stepsPerEpoch(): number {
@@ -132,6 +144,7 @@ export class Trainer {
       if (hooks.signal?.aborted) break;
       const trainSeconds = (performance.now() - start) / 1000;
       const test = await this.evaluate();
+      const latents = isVae(this.model) ? await evaluateLatents(this.model, this.test.images, this.test.labels, this.test.n) : null;
       const m: EpochMetrics = {
         epoch,
         train_loss: trainLoss,
@@ -140,6 +153,9 @@ export class Trainer {
         kl: test.kl,
         samples_per_s: (this.stepsPerEpoch * this.options.batchSize) / trainSeconds,
         seconds: (performance.now() - start) / 1000,
+        lr: this.lr.value,
+        beta: this.beta.value,
+        ...(latents ? { kl_per_dim: latents.klPerDim, active_units: latents.activeUnits } : {}),
       };
       metrics.push(m);
       await hooks.onEpoch?.(m);
@@ -204,8 +220,12 @@ export class Trainer {
    */
   step(s: number): void {
     if (!Number.isInteger(s) || s < 0 || s >= this.stepsPerEpoch) throw new RangeError(`step ${s} is outside 0..${this.stepsPerEpoch - 1}`);
-    this.offset.value = s * this.options.batchSize;
+    const o = this.options;
+    this.offset.value = s * o.batchSize;
     this.rngStep.value = this.globalStep % 2 ** 32;
+    const totalSteps = this.stepsPerEpoch * o.epochs;
+    this.lr.value = lrAt(this.globalStep, { base: o.lr, schedule: o.lrSchedule ?? { kind: 'constant' }, warmup: o.warmup ?? 0, totalSteps });
+    this.beta.value = betaAt(this.globalStep, modelBeta(this.model), o.betaSchedule ?? { kind: 'constant' });
     if (!this.program) this.capture();
     else this.gpu.replay(this.program);
     this.globalStep += 1;
@@ -223,45 +243,55 @@ export class Trainer {
 
   /** Mean loss per image over a split, with fixed evaluation noise (deterministic). */
   evaluate(which: 'test' | 'train' = 'test'): Promise<LossSummary> {
-    const data = which === 'test' ? this.test : this.train;
-    return evaluateLoss(this.model, data.images, data.inOrder, this.options.seed);
+    return evaluateLoss(this.model, which === 'test' ? this.test : this.train, this.options, this.options.seed);
   }
 
   private capture(): void {
     const { gpu, model } = this;
-    const noise = { seed: this.options.seed, step: this.rngStep, stream: NOISE_STREAM.reparameterize };
+    const { rows, cols } = { rows: model.config.imageRows, cols: model.config.imageCols };
+    const key = { seed: this.options.seed, step: this.rngStep, phase: 'train' } as const;
     this.program = gpu.capture('train-step', () => {
-      gatherRows(gpu, this.train.images, this.order, this.options.batchSize, { offset: this.offset, out: this.batch });
+      const tape = new Tape(gpu);
+      const { batch, made } = gatherBatch(gpu, this.train, this.order, this.options.batchSize, this.offset, { rows, cols }, this.options, key);
+      made.forEach((t) => tape.own(t));
       if (this.unfused) {
-        this.stats = this.unfused.record(this.batch, noise);
+        this.stats = this.unfused.record(batch.input, batch.noise);
         axpy(gpu, 1, this.stats, this.epochSum);
+        tape.dispose();
         return;
       }
-      const tape = new Tape(gpu);
-      const r = model.loss(tape, this.batch, noise);
+      const r = model.loss(tape, batch, { beta: this.beta });
       this.stats = tape.keep(r.stats);
       tape.backward(r.loss, gradRules);
+      // A parameter the loss does not reach keeps a zero gradient, never last step's.
+      for (const p of tape.unreached(model.parameters.all())) fill(gpu, p.gradView, 0);
       axpy(gpu, 1, r.stats, this.epochSum);
       this.optimizer!.step();
       tape.dispose();
     });
   }
 
-  private upload(ds: ImageDataset): Resident {
-    const images = this.gpu.upload(ds.images, [ds.n, ds.rows * ds.cols], `${ds.name}.images`);
-    const inOrder = this.gpu.upload(Uint32Array.from({ length: ds.n }, (_, i) => i), [ds.n], `${ds.name}.order`, 'u32');
-    return { images, inOrder, n: ds.n };
-  }
-
   dispose(): void {
     if (this.program) this.gpu.disposeProgram(this.program);
     this.optimizer?.dispose();
     this.unfused?.dispose();
-    this.gpu.release(this.train.images, this.train.inOrder, this.test.images, this.test.inOrder, this.order, this.batch, this.epochSum, this.stats);
+    releaseSplit(this.gpu, this.train);
+    releaseSplit(this.gpu, this.test);
+    this.gpu.release(this.order, this.epochSum, this.stats);
   }
 }
 
 /** The permutation seed of an epoch, derived so (seed, epoch) pairs do not collide. */
 export function epochSeed(seed: number, epoch: number): number {
   return (Math.imul(seed >>> 0, 0x9e3779b1) + epoch) >>> 0;
+}
+
+/** A model's configured KL weight (0 for models without one). */
+function modelBeta(model: Model): number {
+  const beta = (model.config as { beta?: unknown }).beta;
+  return typeof beta === 'number' ? beta : 0;
+}
+
+function isVae(model: Model): model is LatentModel {
+  return model.config.kind === 'vae' && typeof (model as Partial<LatentModel>).encode === 'function';
 }

@@ -3,16 +3,19 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ensureDir, writeFileAtomic } from '../io/files.js';
+import type { Model } from '../models/model.js';
+import { parameterSpecs } from '../models/registry.js';
 import { CheckpointError, decodeCheckpoint, decodeConfig, encodeCheckpoint, encodeConfig, type CheckpointConfig } from './checkpoint.js';
-import type { VaeConfig } from './config.js';
 
 export const MODEL_FILE = 'model.safetensors';
 export const CONFIG_FILE = 'config.json';
 
-export async function saveCheckpoint(dir: string, config: VaeConfig, values: Record<string, Float32Array>, training?: Record<string, unknown>): Promise<void> {
+/** Writes the model's parameters (read from the GPU) and config.json into `dir`, each atomically. */
+export async function saveCheckpoint(dir: string, model: Model, training?: Record<string, unknown>): Promise<void> {
+  const values = await model.parameters.read();
   await ensureDir(dir);
-  await writeFileAtomic(join(dir, MODEL_FILE), encodeCheckpoint(config, values));
-  await writeFileAtomic(join(dir, CONFIG_FILE), encodeConfig(config, training));
+  await writeFileAtomic(join(dir, MODEL_FILE), encodeCheckpoint(model.parameters.slots, values));
+  await writeFileAtomic(join(dir, CONFIG_FILE), encodeConfig(model.config, training));
 }
 
 export interface LoadedCheckpoint {
@@ -35,6 +38,6 @@ export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
   };
   const config = decodeConfig((await read(configPath, 'config')).toString('utf8'), configPath);
   const bytes = await read(modelPath, 'weights');
-  const values = decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), config.model, basename(modelPath));
+  const values = decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), parameterSpecs(config.model), basename(modelPath));
   return { config, values, modelPath };
 }

@@ -1,17 +1,19 @@
-// Checkpoints: the model's parameters as safetensors with PyTorch's state_dict names
+// Checkpoints: a model's parameters as safetensors with PyTorch's state_dict names
 // and layouts (fc1.weight [400, 784] ...; `format: pt` metadata, as the safetensors
-// library writes for torch), plus the configuration as JSON. Bytes in, bytes out,
-// so the browser can use it; files.ts's atomic writes do the Node side.
+// library writes for torch), plus the configuration as JSON, which describes the
+// architecture completely (src/models/config.ts). Bytes in, bytes out, so the
+// browser can use it; files.ts's atomic writes do the Node side.
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from '../io/safetensors.js';
 import { WebGpuVaeError } from '../gpu/errors.js';
-import { vaeConfig, type VaeConfig } from './config.js';
-import { vaeParameterSpecs } from './model.js';
+import type { ModelConfigBase, DenseConfig } from '../models/config.js';
+import { modelConfig } from '../models/registry.js';
+import type { ParameterSpec } from '../nn/parameters.js';
 
 export const CHECKPOINT_FORMAT = 'webgpu-vae/1';
 
 export interface CheckpointConfig {
   format: typeof CHECKPOINT_FORMAT;
-  model: VaeConfig;
+  model: DenseConfig;
   /** How it was trained (options, dataset, adapter), for the record. */
   training?: Record<string, unknown>;
 }
@@ -20,9 +22,10 @@ export class CheckpointError extends WebGpuVaeError {
   override name = 'CheckpointError';
 }
 
-export function encodeCheckpoint(config: VaeConfig, values: Record<string, Float32Array>): Uint8Array {
+/** safetensors bytes of `values`, one tensor per spec (a model's parameters.slots, or parameterSpecs(config)). */
+export function encodeCheckpoint(specs: readonly ParameterSpec[], values: Record<string, Float32Array>): Uint8Array {
   const tensors: Record<string, SafetensorsTensor> = {};
-  for (const spec of vaeParameterSpecs(config)) {
+  for (const spec of specs) {
     const data = values[spec.name];
     if (!data) throw new CheckpointError(`checkpoint: parameter '${spec.name}' is missing`);
     tensors[spec.name] = { dtype: 'F32', shape: [...spec.shape], data };
@@ -30,11 +33,11 @@ export function encodeCheckpoint(config: VaeConfig, values: Record<string, Float
   return encodeSafetensors(tensors, { format: 'pt' });
 }
 
-/** Parameters from safetensors bytes, checked against the configuration's shapes. */
-export function decodeCheckpoint(bytes: Uint8Array, config: VaeConfig, source = 'checkpoint'): Record<string, Float32Array> {
+/** Parameters from safetensors bytes, checked against the specs' names and shapes. */
+export function decodeCheckpoint(bytes: Uint8Array, specs: readonly ParameterSpec[], source = 'checkpoint'): Record<string, Float32Array> {
   const { tensors } = decodeSafetensors(bytes);
   const values: Record<string, Float32Array> = {};
-  for (const spec of vaeParameterSpecs(config)) {
+  for (const spec of specs) {
     const t = tensors[spec.name];
     if (!t) throw new CheckpointError(`${source}: no tensor '${spec.name}'; it holds ${Object.keys(tensors).join(', ') || 'nothing'}`);
     if (t.shape.join(',') !== spec.shape.join(',')) {
@@ -45,8 +48,8 @@ export function decodeCheckpoint(bytes: Uint8Array, config: VaeConfig, source = 
   return values;
 }
 
-export function encodeConfig(config: VaeConfig, training?: Record<string, unknown>): string {
-  const c: CheckpointConfig = { format: CHECKPOINT_FORMAT, model: config, ...(training ? { training } : {}) };
+export function encodeConfig(config: ModelConfigBase, training?: Record<string, unknown>): string {
+  const c = { format: CHECKPOINT_FORMAT, model: config, ...(training ? { training } : {}) };
   return JSON.stringify(c, null, 2) + '\n';
 }
 
@@ -62,7 +65,7 @@ export function decodeConfig(text: string, source = 'config.json'): CheckpointCo
     throw new CheckpointError(`${source} is not a webgpu-vae config (expected "format": "${CHECKPOINT_FORMAT}" and a "model" object)`);
   }
   try {
-    return { ...c, format: CHECKPOINT_FORMAT, model: vaeConfig(c.model) };
+    return { ...c, format: CHECKPOINT_FORMAT, model: modelConfig(c.model as unknown as Record<string, unknown>) };
   } catch (e) {
     throw new CheckpointError(`${source}: ${(e as Error).message}`);
   }

@@ -1,11 +1,14 @@
-// Mean loss per image over a resident image set, with fixed evaluation noise
-// (stream NOISE_STREAM.evaluation, step = the batch's first row), so a checkpoint's
-// test loss is the same number every time on a given adapter.
-import { Tape } from '../autograd/tape.js';
-import { gatherRows } from '../ops/gather.js';
-import { NOISE_STREAM } from '../ops/reparameterize.js';
+// Evaluation of a model over a resident image set, with fixed evaluation noise
+// (the 'evaluate' streams of src/train/batch.ts, step = the batch's first row), so a
+// checkpoint's test loss is the same number every time on a given adapter. It runs
+// on a no-grad tape: no node is recorded and no gradient is written.
+import { Tape, Var } from '../autograd/tape.js';
+import type { ImageDataset } from '../data/dataset.js';
+import type { LatentModel, Model } from '../models/model.js';
 import type { Tensor } from '../tensor.js';
-import type { Vae } from './model.js';
+import { gatherBatch, releaseSplit, uploadSplit, type Corruptions, type Resident } from '../train/batch.js';
+import { gatherRows } from '../ops/gather.js';
+import { latentStatistics } from './latent-stats.js';
 
 export interface LossSummary {
   /** Per image, in nats: reconstruction + beta * KL. */
@@ -15,31 +18,60 @@ export interface LossSummary {
   n: number;
 }
 
-/** `images` is [n, inputSize] on the GPU, `inOrder` the u32 list 0..n-1. */
-export async function evaluateLoss(model: Vae, images: Tensor, inOrder: Tensor, seed: number, batchSize = 500): Promise<LossSummary> {
-  const { gpu } = model;
-  const n = images.shape[0];
-  const totals = [0, 0, 0];
-  for (let start = 0; start < n; start += batchSize) {
-    const b = Math.min(batchSize, n - start);
-    const tape = new Tape(gpu);
-    const x = tape.own(gatherRows(gpu, images, inOrder, b, { offset: start }));
-    const r = model.loss(tape, x, { seed, step: start, stream: NOISE_STREAM.evaluation });
-    const stats = await gpu.read(r.stats);
-    for (let k = 0; k < 3; k++) totals[k] += stats[k] * b;
-    tape.dispose();
-  }
-  return { loss: totals[0] / n, recon: totals[1] / n, kl: totals[2] / n, n };
+/** Batches of at most `batchSize` rows of a resident split, in order. */
+async function forBatches(n: number, batchSize: number, body: (start: number, rows: number) => Promise<void>): Promise<void> {
+  for (let start = 0; start < n; start += batchSize) await body(start, Math.min(batchSize, n - start));
 }
 
-/** Uploads host images and evaluates them (for checkpoints outside a trainer). */
-export async function evaluateImages(model: Vae, images: Float32Array, n: number, seed: number): Promise<LossSummary> {
-  const { gpu } = model;
-  const t = gpu.upload(images.subarray(0, n * model.config.inputSize), [n, model.config.inputSize], 'eval.images');
-  const order = gpu.upload(Uint32Array.from({ length: n }, (_, i) => i), [n], 'eval.order', 'u32');
+/** Mean loss per image over a resident split, its inputs corrupted as in training. */
+export async function evaluateLoss(model: Model, data: Resident, corruptions: Corruptions, seed: number, batchSize = 500): Promise<LossSummary> {
+  const { gpu, config } = model;
+  const totals = [0, 0, 0];
+  await forBatches(data.n, batchSize, async (start, rows) => {
+    const tape = new Tape(gpu, { grad: false });
+    const { batch, made } = gatherBatch(gpu, data, data.inOrder, rows, start, { rows: config.imageRows, cols: config.imageCols }, corruptions, { seed, step: start, phase: 'evaluate' });
+    made.forEach((t) => tape.own(t));
+    const r = model.loss(tape, batch);
+    const stats = await gpu.read(r.stats);
+    for (let k = 0; k < 3; k++) totals[k] += stats[k] * rows;
+    tape.dispose();
+  });
+  return { loss: totals[0] / data.n, recon: totals[1] / data.n, kl: totals[2] / data.n, n: data.n };
+}
+
+/** Uploads a host dataset and evaluates it (for checkpoints outside a trainer). */
+export async function evaluateImages(model: Model, ds: ImageDataset, seed: number, corruptions: Corruptions = {}): Promise<LossSummary> {
+  const resident = uploadSplit(model.gpu, ds, model.config.classes);
   try {
-    return await evaluateLoss(model, t, order, seed);
+    return await evaluateLoss(model, resident, corruptions, seed);
   } finally {
-    gpu.release(t, order);
+    releaseSplit(model.gpu, resident);
   }
+}
+
+/** Posterior means and log-variances of a resident image set (labels: its one-hot rows, for a conditional model). */
+export async function encodeResident(model: LatentModel, images: Tensor, labels: Tensor | null, n: number, batchSize = 1000): Promise<{ mu: Float32Array; logvar: Float32Array | null }> {
+  const { gpu, config } = model;
+  const L = config.latent;
+  const mu = new Float32Array(n * L);
+  const logvar = config.kind === 'vae' ? new Float32Array(n * L) : null;
+  const order = gpu.upload(Uint32Array.from({ length: n }, (_, i) => i), [n], 'encode.order', 'u32');
+  await forBatches(n, batchSize, async (start, rows) => {
+    const tape = new Tape(gpu, { grad: false });
+    const x = new Var(tape.own(gatherRows(gpu, images, order, rows, { offset: start })), false, 'x');
+    const y = labels ? new Var(tape.own(gatherRows(gpu, labels, order, rows, { offset: start })), false, 'labels') : null;
+    const e = model.encode(tape, x, y);
+    mu.set(await gpu.read(e.mu.value), start * L);
+    if (logvar && e.logvar) logvar.set(await gpu.read(e.logvar.value), start * L);
+    tape.dispose();
+  });
+  gpu.release(order);
+  return { mu, logvar };
+}
+
+/** A VAE's KL per latent dimension and its active units over a resident image set. */
+export async function evaluateLatents(model: LatentModel, images: Tensor, labels: Tensor | null, n: number): Promise<{ klPerDim: number[]; activeUnits: number }> {
+  const { mu, logvar } = await encodeResident(model, images, labels, n);
+  const s = latentStatistics(mu, logvar!, n, model.config.latent);
+  return { klPerDim: s.klPerDim, activeUnits: s.activeUnits };
 }

@@ -6,9 +6,9 @@
 // way in alternating rounds.
 import type { Gpu } from '../gpu/runtime.js';
 import type { Split } from '../data/dataset.js';
-import type { VaeConfig } from './config.js';
-import { Vae } from './model.js';
-import { Trainer } from './trainer.js';
+import type { VaeConfig } from '../models/config.js';
+import { Vae } from '../models/vae.js';
+import { Trainer } from '../train/trainer.js';
 
 export interface ThroughputOptions {
   batchSize: number;

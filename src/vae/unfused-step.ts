@@ -27,7 +27,7 @@ import { add, adamDirection, adamMoment1, adamMoment2, adamUpdate, biasAdd, comb
 import type { Gpu } from '../gpu/runtime.js';
 import type { OptimizerKind } from '../optim/optimizer.js';
 import type { Tensor } from '../tensor.js';
-import type { Vae } from './model.js';
+import type { Vae } from '../models/vae.js';
 
 export interface UnfusedStepOptions {
   lr: number;
@@ -58,6 +58,9 @@ export class UnfusedStep {
     readonly model: Vae,
     readonly options: UnfusedStepOptions,
   ) {
+    if (model.config.likelihood !== 'bernoulli' || model.config.hidden.length !== 1 || model.config.classes !== 0) {
+      throw new RangeError('the unfused step implements the classic Bernoulli VAE only (one hidden layer, unconditional): the benchmark baseline');
+    }
     if ((options.optimizer ?? 'adam') !== 'adam' || (options.weightDecay ?? 0) !== 0) {
       throw new RangeError(`the unfused step implements Adam without weight decay only (got optimizer '${options.optimizer ?? 'adam'}', weight decay ${options.weightDecay ?? 0})`);
     }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveDemo, type DemoServer } from '../../demo/serve.js';
-import { decodeCheckpoint, decodeConfig } from '../../src/index.js';
+import { decodeCheckpoint, decodeConfig, parameterSpecs } from '../../src/index.js';
 import type { Gpu, Split } from '../../src/index.js';
 import { launchChromium, type Browser } from './chromium.js';
 import { closeNodeGpu, NODE_MODEL, nodeTestLoss, openNodeGpu, pageDigits, trainNodeCheckpoint } from './node-side.js';
@@ -156,7 +156,7 @@ describe('browser demo', () => {
     const saved = decodeConfig(await readFile(join(work, 'page-run', 'config.json'), 'utf8'));
     expect(saved.model).toMatchObject({ hidden: 32, latent: 2 });
     expect(saved.training).toMatchObject({ epochs_done: epochs, batchSize: 32, train_images: TRAIN });
-    const values = decodeCheckpoint(new Uint8Array(await readFile(join(work, 'page-run', 'model.safetensors'))), saved.model);
+    const values = decodeCheckpoint(new Uint8Array(await readFile(join(work, 'page-run', 'model.safetensors'))), parameterSpecs(saved.model));
     expect(values['fc1.weight'].length).toBe(32 * 784);
   });
 

@@ -33,7 +33,7 @@ export async function trainNodeCheckpoint(gpu: Gpu, digits: Split, dir: string, 
   const model = new Vae(gpu, { ...NODE_MODEL, inputSize: 784, imageRows: 28, imageCols: 28 }, { seed });
   const trainer = new Trainer(gpu, model, data, { batchSize: 32, epochs: EPOCHS, lr: 3e-3, seed });
   await trainer.fit();
-  await saveCheckpoint(dir, model.config, await model.parameters.read(), { epochs_done: EPOCHS, adapter: gpu.adapter });
+  await saveCheckpoint(dir, model, { epochs_done: EPOCHS, adapter: gpu.adapter });
   trainer.dispose();
   model.dispose();
 }
@@ -43,7 +43,7 @@ export async function nodeTestLoss(gpu: Gpu, digits: Split, dir: string, n: numb
   const { config, values } = await loadCheckpoint(dir);
   const model = new Vae(gpu, config.model, { values });
   try {
-    return (await evaluateImages(model, digits.test.images, n, seed)).loss;
+    return (await evaluateImages(model, subset(digits.test, 0, n), seed)).loss;
   } finally {
     model.dispose();
   }

@@ -36,12 +36,12 @@ describe('library API', () => {
     expect(line.subarray(72, 96)).toEqual(decoded.subarray(24, 48));
 
     const dir = join(mkdtempSync(join(tmpdir(), 'webgpu-vae-api-')), 'run');
-    await vae.saveCheckpoint(dir, model.config, await model.parameters.read());
+    await vae.saveCheckpoint(dir, model);
     const loaded = await vae.loadCheckpoint(dir);
     const copy = new vae.Vae(gpu, loaded.config.model, { values: loaded.values });
     expect(await copy.parameters.read()).toEqual(await model.parameters.read());
     expect(await vae.reconstruct(copy, test.images, 5)).toEqual(decoded);
-    expect((await vae.evaluateImages(copy, test.images, test.n, 4)).loss).toBe((await vae.evaluateImages(model, test.images, test.n, 4)).loss);
+    expect((await vae.evaluateImages(copy, test, 4)).loss).toBe((await vae.evaluateImages(model, test, 4)).loss);
 
     trainer.dispose();
     model.dispose();

@@ -1,21 +1,37 @@
 // Golden end-to-end test (llm.c's test_gpt2 idea): fixed weights, batch and noise;
 // the batch loss, every parameter gradient, and the parameters after three Adam
-// steps must match the float64 reference VAE (test/reference/vae.ts).
+// steps must match the float64 reference model (test/reference/vae.ts), for each
+// model of the dense family: classic, beta + Gaussian decoder, conditional, deeper
+// MLPs, the plain autoencoder, and a denoising batch whose input is not its target.
 import { describe, expect, it } from 'vitest';
 import { gradRules } from '../../src/autograd/rules.js';
 import { Tape } from '../../src/autograd/tape.js';
 import { Optimizer } from '../../src/optim/optimizer.js';
-import { vaeConfig, type VaeConfig } from '../../src/vae/config.js';
-import { initialVaeParameters, Vae } from '../../src/vae/model.js';
+import { denseConfig, type DenseConfig } from '../../src/models/config.js';
+import { createModel } from '../../src/models/registry.js';
+import { initialVaeParameters } from '../../src/models/vae.js';
+import { oneHot } from '../../src/train/batch.js';
 import { refTrainer, refTrainStep, vaeStepReference } from '../reference/vae.js';
 import { assertClose } from '../tolerance.js';
 import { uniform } from '../random.js';
 import { testGpu } from './device.js';
 
-const cases: Partial<VaeConfig>[] = [
-  { activation: 'relu', likelihood: 'bernoulli', beta: 1 },
-  // gelu runs unfused (its backward reads the pre-activation), Gaussian/MSE loss, beta-VAE.
-  { activation: 'gelu', likelihood: 'gaussian', beta: 2.5 },
+interface Case {
+  name: string;
+  config: Partial<DenseConfig>;
+  /** The encoder sees a different image than the decoder must reconstruct. */
+  corruptInput?: boolean;
+}
+
+const cases: Case[] = [
+  { name: 'classic (relu, bernoulli)', config: { activation: 'relu', likelihood: 'bernoulli', beta: 1 } },
+  // gelu runs unfused (its backward reads the pre-activation), Gaussian NLL, beta-VAE.
+  { name: 'beta 2.5, gelu, gaussian sigma 0.3', config: { activation: 'gelu', likelihood: 'gaussian', sigma: 0.3, beta: 2.5 } },
+  { name: 'conditional on 4 classes', config: { classes: 4 } },
+  { name: 'two hidden layers, tanh', config: { hidden: [13, 6], activation: 'tanh' } },
+  { name: 'plain autoencoder, gaussian', config: { kind: 'ae', likelihood: 'gaussian', sigma: 0.5 } },
+  { name: 'conditional autoencoder', config: { kind: 'ae', classes: 3 } },
+  { name: 'denoising (input != target)', config: {}, corruptInput: true },
 ];
 
 function maxAbs(a: ArrayLike<number>): number {
@@ -24,29 +40,36 @@ function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-describe('VAE golden test', () => {
-  for (const partial of cases) {
-    it(`loss, gradients and 3 Adam steps match float64 (${partial.activation}, ${partial.likelihood}, beta ${partial.beta})`, async () => {
+describe('golden test of the dense family', () => {
+  for (const k of cases) {
+    it(`loss, gradients and 3 Adam steps match float64: ${k.name}`, async () => {
       const gpu = await testGpu();
-      const c = vaeConfig({ inputSize: 35, imageRows: 5, imageCols: 7, hidden: 17, latent: 3, ...partial });
+      const c = denseConfig({ inputSize: 35, imageRows: 5, imageCols: 7, hidden: 17, latent: 3, ...k.config });
       const B = 7;
       const seed = 5;
       const lr = 1e-3;
       const init = initialVaeParameters(c, 11);
       const xs = uniform(B * c.inputSize, 3, 0, 1);
-      const model = new Vae(gpu, c, { values: init });
+      const inputs = k.corruptInput ? uniform(B * c.inputSize, 4, 0, 1) : xs;
+      const labels = c.classes ? oneHot(Array.from({ length: B }, (_, i) => (i * 5) % c.classes), c.classes) : null;
+      const model = createModel(gpu, c, { values: init });
       const x = gpu.upload(xs, [B, c.inputSize], 'x');
+      const input = k.corruptInput ? gpu.upload(inputs, [B, c.inputSize], 'input') : x;
+      const y = labels ? gpu.upload(labels, [B, c.classes], 'labels') : null;
       const optimizer = new Optimizer(gpu, model.parameters, { kind: 'adam', lr });
       const ref = refTrainer(init);
+      const refBatch = { input: Float64Array.from(inputs), target: Float64Array.from(xs), labels: labels ? Float64Array.from(labels) : null };
 
       for (let step = 0; step < 3; step++) {
         const tape = new Tape(gpu);
-        const r = model.loss(tape, x, { seed, step, stream: 0 });
+        const r = model.loss(tape, { input, target: x, labels: y, noise: { seed, step, stream: 0 } });
         tape.keep(r.stats);
         tape.backward(r.loss, gradRules);
-        const expected = vaeStepReference(ref.params, c, Float64Array.from(xs), B, { seed, step, stream: 0 });
+        expect(tape.unreached(model.parameters.all()), 'every parameter gets a gradient').toEqual([]);
+        const expected = vaeStepReference(ref.params, c, refBatch, B, { seed, step, stream: 0 });
         // f32 sums over at most 35 terms: relative errors near 1e-6; tolerances leave 30x room.
         assertClose(await gpu.read(r.stats), expected.stats, { atol: 1e-5, rtol: 3e-5 }, `step ${step} stats`);
+        assertClose(await gpu.read(r.perSample), expected.perSample, { atol: 1e-5, rtol: 3e-5 }, `step ${step} per-sample`);
         const grads = await model.parameters.read('grads');
         for (const [name, g] of Object.entries(expected.grads)) {
           assertClose(grads[name], g, { atol: 3e-5 * maxAbs(g), rtol: 3e-4 }, `step ${step} grad ${name}`);
@@ -55,7 +78,7 @@ describe('VAE golden test', () => {
         optimizer.step();
         tape.dispose();
         gpu.release(r.stats);
-        refTrainStep(ref, c, Float64Array.from(xs), B, seed, lr);
+        refTrainStep(ref, c, refBatch, B, seed, lr);
         const after = await model.parameters.read('params');
         for (const [name, p] of Object.entries(ref.params)) {
           // Adam moves each weight by about lr whatever the gradient's size; a tenth of lr
@@ -66,7 +89,7 @@ describe('VAE golden test', () => {
       }
       optimizer.dispose();
       model.dispose();
-      gpu.release(x);
+      gpu.release(x, y, ...(input !== x ? [input] : []));
     });
   }
 });

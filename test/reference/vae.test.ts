@@ -1,8 +1,8 @@
 // The reference VAE's gradients (the composition of every layer's rule) against
 // central finite differences of its own loss, with the noise held fixed.
 import { describe, it } from 'vitest';
-import { vaeConfig } from '../../src/vae/config.js';
-import { initialVaeParameters } from '../../src/vae/model.js';
+import { vaeConfig } from '../../src/models/config.js';
+import { initialVaeParameters } from '../../src/models/vae.js';
 import { assertClose } from '../tolerance.js';
 import { uniform } from '../random.js';
 import { vaeStepReference, type Params } from './vae.js';

@@ -1,14 +1,19 @@
-// Float64 reference of the classic VAE training step and trainer, built from the
+// Float64 reference of the dense model family's training step and trainer (the
+// classic VAE, beta, conditional, Gaussian, and the plain autoencoder), built from the
 // per-kernel references: the same layer layout and initial weights, the same Philox
-// noise (seed, step, stream), the same epoch permutations and full batches, and
-// Adam as torch.optim.Adam. The GPU trainer is checked against this.
+// noise (seed, step, stream), the same epoch permutations and full batches, and Adam
+// as torch.optim.Adam. The GPU model and trainer are checked against this. Layer
+// names and sizes come from the library's denseLayers (a naming table, not numerics);
+// every number is computed here.
 import { activate, derivative } from './activations.js';
 import { adamInit, adamRef, type AdamRefState } from './adam.js';
 import { randnReference } from './philox.js';
-import { vaeLossReference } from './vae-loss.js';
+import { reconstructionLossReference, vaeLossReference } from './vae-loss.js';
 import { permutation } from '../../src/random.js';
-import { epochSeed } from '../../src/vae/trainer.js';
-import type { VaeConfig } from '../../src/vae/config.js';
+import { epochSeed } from '../../src/train/trainer.js';
+import type { DenseConfig } from '../../src/models/config.js';
+import { denseLayers } from '../../src/models/dense.js';
+import type { Linear } from '../../src/nn/linear.js';
 
 export type Params = Record<string, Float64Array>;
 
@@ -41,40 +46,106 @@ function linearBackward(dy: Float64Array, x: Float64Array, w: Float64Array, B: n
   return dx;
 }
 
+/** [a | b] row by row, and its inverse for the gradient. */
+function concat(a: Float64Array, b: Float64Array, B: number): Float64Array {
+  const da = a.length / B, db = b.length / B;
+  const out = new Float64Array(a.length + b.length);
+  for (let r = 0; r < B; r++) {
+    out.set(a.subarray(r * da, (r + 1) * da), r * (da + db));
+    out.set(b.subarray(r * db, (r + 1) * db), r * (da + db) + da);
+  }
+  return out;
+}
+
+function firstCols(x: Float64Array, B: number, width: number): Float64Array {
+  const d = x.length / B;
+  const out = new Float64Array(B * width);
+  for (let r = 0; r < B; r++) out.set(x.subarray(r * d, r * d + width), r * width);
+  return out;
+}
+
+interface LayerTrace {
+  layer: Linear;
+  x: Float64Array;
+  pre: Float64Array;
+}
+
+/** A chain of Linear layers with their activations; keeps what backward needs. */
+function forwardChain(layers: readonly Linear[], params: Params, x: Float64Array, B: number): { y: Float64Array; trace: LayerTrace[] } {
+  const trace: LayerTrace[] = [];
+  let h = x;
+  for (const layer of layers) {
+    const pre = linear(h, params[`${layer.name}.weight`], params[`${layer.name}.bias`], B, layer.inFeatures, layer.outFeatures);
+    trace.push({ layer, x: h, pre });
+    h = pre.map((v) => activate(layer.activation, v));
+  }
+  return { y: h, trace };
+}
+
+function backwardChain(trace: LayerTrace[], params: Params, grads: Params, dy: Float64Array, B: number): Float64Array {
+  let d = dy;
+  for (let i = trace.length - 1; i >= 0; i--) {
+    const { layer, x, pre } = trace[i];
+    const dpre = d.map((g, k) => g * derivative(layer.activation, pre[k]));
+    d = linearBackward(dpre, x, params[`${layer.name}.weight`], B, layer.inFeatures, layer.outFeatures, grads[`${layer.name}.weight`], grads[`${layer.name}.bias`]);
+  }
+  return d;
+}
+
 export interface RefStep {
   /** Batch means of (loss, recon, kl). */
   stats: Float64Array;
+  /** [B, 3]: (loss, recon, kl) per sample. */
+  perSample: Float64Array;
   grads: Params;
 }
 
-/** Loss and every parameter gradient for one batch x [B, inputSize]. */
-export function vaeStepReference(params: Params, c: VaeConfig, x: Float64Array, B: number, noise: { seed: number; step: number; stream: number }): RefStep {
-  const { inputSize: D, hidden: H, latent: L, activation: act } = c;
-  const p = (n: string) => params[n];
-  const pre1 = linear(x, p('fc1.weight'), p('fc1.bias'), B, D, H);
-  const h1 = pre1.map((v) => activate(act, v));
-  const mu = linear(h1, p('fc21.weight'), p('fc21.bias'), B, H, L);
-  const logvar = linear(h1, p('fc22.weight'), p('fc22.bias'), B, H, L);
-  const eps = randnReference(B * L, noise);
-  const z = mu.map((m, i) => m + Math.exp(0.5 * logvar[i]) * eps[i]);
-  const pre3 = linear(z, p('fc3.weight'), p('fc3.bias'), B, L, H);
-  const h3 = pre3.map((v) => activate(act, v));
-  const logits = linear(h3, p('fc4.weight'), p('fc4.bias'), B, H, D);
-  const loss = vaeLossReference(logits, x, mu, logvar, B, { beta: c.beta, likelihood: c.likelihood });
+/** What one step sees: the encoder's input, the decoder's target, one-hot labels (conditional models). */
+export interface RefBatch {
+  input: Float64Array;
+  target: Float64Array;
+  labels?: Float64Array | null;
+}
+
+/** Loss and every parameter gradient of a dense model for one batch. A plain Float64Array x is input and target at once. */
+export function vaeStepReference(params: Params, c: DenseConfig, batch: Float64Array | RefBatch, B: number, noise: { seed: number; step: number; stream: number }, beta = c.beta): RefStep {
+  const { input, target, labels = null } = batch instanceof Float64Array ? { input: batch, target: batch } : batch;
+  const L = c.latent;
+  const layers = denseLayers(c);
+  const withLabels = (v: Float64Array) => (labels ? concat(v, labels, B) : v);
+  const enc = forwardChain(layers.encoder.layers, params, withLabels(input), B);
+  const muT = forwardChain([layers.mu], params, enc.y, B);
+  const mu = muT.y;
+  let z = mu;
+  let logvar: Float64Array | null = null;
+  let eps: Float64Array | null = null;
+  let lvT: ReturnType<typeof forwardChain> | null = null;
+  if (layers.logvar) {
+    lvT = forwardChain([layers.logvar], params, enc.y, B);
+    logvar = lvT.y;
+    eps = randnReference(B * L, noise);
+    z = mu.map((m, i) => m + Math.exp(0.5 * logvar![i]) * eps![i]);
+  }
+  const dec = forwardChain(layers.decoder.layers, params, withLabels(z), B);
+  const opts = { likelihood: c.likelihood, sigma: c.sigma };
+  const loss = logvar ? vaeLossReference(dec.y, target, mu, logvar, B, { ...opts, beta }) : { ...reconstructionLossReference(dec.y, target, B, opts), dMu: null, dLogvar: null };
 
   const grads: Params = {};
   for (const [name, v] of Object.entries(params)) grads[name] = new Float64Array(v.length);
-  const g = (n: string) => grads[n];
-  const dh3 = linearBackward(loss.dRecon, h3, p('fc4.weight'), B, H, D, g('fc4.weight'), g('fc4.bias'));
-  const dpre3 = dh3.map((d, i) => d * derivative(act, pre3[i]));
-  const dz = linearBackward(dpre3, z, p('fc3.weight'), B, L, H, g('fc3.weight'), g('fc3.bias'));
-  const dmu = loss.dMu.map((d, i) => d + dz[i]);
-  const dlogvar = loss.dLogvar.map((d, i) => d + dz[i] * eps[i] * 0.5 * Math.exp(0.5 * logvar[i]));
-  const dh1a = linearBackward(dmu, h1, p('fc21.weight'), B, H, L, g('fc21.weight'), g('fc21.bias'));
-  const dh1b = linearBackward(dlogvar, h1, p('fc22.weight'), B, H, L, g('fc22.weight'), g('fc22.bias'));
-  const dpre1 = dh1a.map((d, i) => (d + dh1b[i]) * derivative(act, pre1[i]));
-  linearBackward(dpre1, x, p('fc1.weight'), B, D, H, g('fc1.weight'), g('fc1.bias'));
-  return { stats: loss.stats, grads };
+  const dzIn = backwardChain(dec.trace, params, grads, loss.dRecon, B);
+  const dz = labels ? firstCols(dzIn, B, L) : dzIn;
+  let dh: Float64Array;
+  if (logvar && eps && lvT) {
+    const dmu = loss.dMu!.map((d, i) => d + dz[i]);
+    const dlogvar = loss.dLogvar!.map((d, i) => d + dz[i] * eps[i] * 0.5 * Math.exp(0.5 * logvar[i]));
+    const dh1a = backwardChain(muT.trace, params, grads, dmu, B);
+    const dh1b = backwardChain(lvT.trace, params, grads, dlogvar, B);
+    dh = dh1a.map((d, i) => d + dh1b[i]);
+  } else {
+    dh = backwardChain(muT.trace, params, grads, dz, B);
+  }
+  backwardChain(enc.trace, params, grads, dh, B);
+  return { stats: loss.stats, perSample: loss.perSample, grads };
 }
 
 export interface RefTrainer {
@@ -94,8 +165,8 @@ export function refTrainer(initial: Record<string, Float32Array>): RefTrainer {
 }
 
 /** One Adam step (torch defaults but lr) on the batch, as the GPU trainer takes it. */
-export function refTrainStep(t: RefTrainer, c: VaeConfig, x: Float64Array, B: number, seed: number, lr: number): Float64Array {
-  const { stats, grads } = vaeStepReference(t.params, c, x, B, { seed, step: t.step, stream: 0 });
+export function refTrainStep(t: RefTrainer, c: DenseConfig, batch: Float64Array | RefBatch, B: number, seed: number, lr: number, beta = c.beta): Float64Array {
+  const { stats, grads } = vaeStepReference(t.params, c, batch, B, { seed, step: t.step, stream: 0 }, beta);
   for (const name of Object.keys(t.params)) {
     const r = adamRef(t.params[name], grads[name], t.adam[name], { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false });
     t.params[name] = r.p;
@@ -105,30 +176,53 @@ export function refTrainStep(t: RefTrainer, c: VaeConfig, x: Float64Array, B: nu
   return stats;
 }
 
-function rows(images: Float32Array, D: number, index: ArrayLike<number>, start: number, B: number): Float64Array {
+/** Rows `index[start..start+B)` of a row-major [n, D] array, in float64. */
+export function rows(values: ArrayLike<number>, D: number, index: ArrayLike<number>, start: number, B: number): Float64Array {
   const x = new Float64Array(B * D);
-  for (let r = 0; r < B; r++) for (let d = 0; d < D; d++) x[r * D + d] = images[index[start + r] * D + d];
+  for (let r = 0; r < B; r++) for (let d = 0; d < D; d++) x[r * D + d] = values[index[start + r] * D + d];
   return x;
 }
 
+export interface RefEpochOptions {
+  batchSize: number;
+  seed: number;
+  lr: number;
+  /** One-hot labels [n, classes] of the images (conditional models). */
+  labels?: Float32Array;
+  /** Per-step learning rate and KL weight (global step); default lr and c.beta. */
+  lrAt?: (step: number) => number;
+  betaAt?: (step: number) => number;
+  /** The encoder's input for a clean batch at a global step (denoising, inpainting); default the batch itself. */
+  inputOf?: (clean: Float64Array, step: number) => Float64Array;
+  /** The same for evaluation batches, by the batch's first row (refEvaluate). */
+  evalInputOf?: (clean: Float64Array, start: number) => Float64Array;
+}
+
 /** One epoch over the same permutation and full batches as Trainer.trainEpoch. */
-export function refTrainEpoch(t: RefTrainer, c: VaeConfig, images: Float32Array, n: number, o: { batchSize: number; seed: number; lr: number }, epoch: number): number {
+export function refTrainEpoch(t: RefTrainer, c: DenseConfig, images: Float32Array, n: number, o: RefEpochOptions, epoch: number): number {
   const order = permutation(n, epochSeed(o.seed, epoch));
   const steps = Math.floor(n / o.batchSize);
   let sum = 0;
   for (let s = 0; s < steps; s++) {
-    sum += refTrainStep(t, c, rows(images, c.inputSize, order, s * o.batchSize, o.batchSize), o.batchSize, o.seed, o.lr)[0];
+    const x = rows(images, c.inputSize, order, s * o.batchSize, o.batchSize);
+    const labels = o.labels ? rows(o.labels, c.classes, order, s * o.batchSize, o.batchSize) : null;
+    const lr = o.lrAt ? o.lrAt(t.step) : o.lr;
+    const beta = o.betaAt ? o.betaAt(t.step) : c.beta;
+    const input = o.inputOf ? o.inputOf(x, t.step) : x;
+    sum += refTrainStep(t, c, { input, target: x, labels }, o.batchSize, o.seed, lr, beta)[0];
   }
   return sum / steps;
 }
 
 /** Test loss per image with the evaluation noise stream, batched as Trainer.evaluate. */
-export function refEvaluate(params: Params, c: VaeConfig, images: Float32Array, n: number, seed: number, batchSize = 500): number {
+export function refEvaluate(params: Params, c: DenseConfig, images: Float32Array, n: number, seed: number, labels?: Float32Array, inputOf?: (clean: Float64Array, start: number) => Float64Array, batchSize = 500): number {
   const order = Uint32Array.from({ length: n }, (_, i) => i);
   let total = 0;
   for (let start = 0; start < n; start += batchSize) {
     const b = Math.min(batchSize, n - start);
-    const { stats } = vaeStepReference(params, c, rows(images, c.inputSize, order, start, b), b, { seed, step: start, stream: 1 });
+    const x = rows(images, c.inputSize, order, start, b);
+    const y = labels ? rows(labels, c.classes, order, start, b) : null;
+    const { stats } = vaeStepReference(params, c, { input: inputOf ? inputOf(x, start) : x, target: x, labels: y }, b, { seed, step: start, stream: 1 });
     total += stats[0] * b;
   }
   return total / n;
