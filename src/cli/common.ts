@@ -19,6 +19,15 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** Runs a parser or validator whose errors already name the flag and the fix; they become usage errors (exit 2). */
+export function asUsage<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 export function numberOption(values: Values, name: string, o: { integer?: boolean; min?: number; max?: number } = {}): number {
   const raw = values[name];
   const v = Number(raw);

@@ -14,6 +14,7 @@ export const latentCommand: Command = {
     out: { type: 'string', default: 'latent.png', valueName: 'FILE.png', help: 'scatter plot to write' },
     grid: { type: 'string', valueName: 'FILE.png', help: 'decoded grid over the latent plane, for 2-d latents (default: <out>_grid.png)' },
     'grid-size': { type: 'string', default: '20', valueName: 'N', help: 'images per side of the grid' },
+    class: { type: 'string', valueName: 'K', help: 'conditional models: the class the latent plane is decoded with (default 0)' },
     adapter: adapterOption,
     json: jsonOption,
   },
@@ -25,14 +26,15 @@ export const latentCommand: Command = {
     const gpu = await openGpu(values);
     const { model } = await openModel(gpu, values);
     const L = model.config.latent;
-    const { mu } = await encode(model, test.images, test.n);
+    const { mu } = await encode(model, test.images, test.n, model.config.classes ? test.labels : null);
     const points = principalComponents2(mu, test.n, L);
     const axes = L === 2 ? ['Z1', 'Z2'] : ['PC1', 'PC2'];
     await writePng(out, scatterPlot(points, test.labels, { classes: Math.min(test.classes, 10), title: `LATENT MEANS, ${test.n} TEST IMAGES`, xLabel: axes[0], yLabel: axes[1] }));
     const written = [out];
     if (L === 2) {
       const { imageRows: rows, imageCols: cols } = model.config;
-      await writePng(gridOut, imageGrid(await latentGrid(model, side), side * side, rows, cols, side, { pad: 0 }));
+      const label = model.config.classes ? (values.class === undefined ? 0 : numberOption(values, 'class', { integer: true, min: 0, max: model.config.classes - 1 })) : null;
+      await writePng(gridOut, imageGrid(await latentGrid(model, side, 3, label), side * side, rows, cols, side, { pad: 0 }));
       written.push(gridOut);
     }
     report(values, { out: written, n: test.n, latent: L, projection: L === 2 ? 'identity' : 'pca' }, `wrote ${written.join(' and ')}`);

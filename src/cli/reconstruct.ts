@@ -1,33 +1,56 @@
 // `webgpu-vae reconstruct`: test images above their reconstructions (decoded
-// posterior means) as a PNG.
-import { pairedRows } from '../io/plots.js';
+// posterior means) as a PNG. With --denoise or --inpaint (or a run trained with
+// them) the input is corrupted first and the picture has three rows per block:
+// the clean image, what the model saw, and its reconstruction. --mask x,y,w,h hides
+// a rectangle the user names and inpaints it.
+import { subset } from '../data/dataset.js';
+import { stackedRows } from '../io/plots.js';
+import { applyMask, boxMask, corruptedInputs } from '../vae/corrupted.js';
 import { reconstruct } from '../vae/generate.js';
 import { adapterOption, type Command } from './command.js';
-import { checkpointOption, close, dataOption, jsonOption, numberOption, openData, openGpu, openModel, pngPath, report, writePng } from './common.js';
+import { asUsage, checkpointOption, close, dataOption, jsonOption, numberOption, openData, openGpu, openModel, pngPath, report, UsageError, writePng, type Values } from './common.js';
+import { corruptionOptions, corruptionsFrom, corruptionsOfRun } from './model-options.js';
 
 export const reconstructCommand: Command = {
-  summary: 'test images above their reconstructions',
+  summary: 'test images above their reconstructions (denoised or inpainted with --denoise, --inpaint, --mask)',
   options: {
     checkpoint: checkpointOption,
     data: dataOption,
     out: { type: 'string', default: 'reconstructions.png', valueName: 'FILE.png', help: 'image to write' },
     n: { type: 'string', default: '32', valueName: 'N', help: 'number of test images' },
     cols: { type: 'string', default: '16', valueName: 'N', help: 'images per row' },
+    ...corruptionOptions,
+    mask: { type: 'string', valueName: 'X,Y,W,H', help: 'hide this rectangle (columns x..x+w-1, rows y..y+h-1) and inpaint it' },
+    seed: { type: 'string', default: '1', valueName: 'N', help: 'seed of the corruption draws' },
     adapter: adapterOption,
     json: jsonOption,
   },
   async run(values) {
     const out = pngPath(values);
     const cols = numberOption(values, 'cols', { integer: true, min: 1 });
+    const seed = numberOption(values, 'seed', { integer: true, min: 0, max: 2 ** 32 - 1 });
     const data = await openData(values);
     const n = Math.min(numberOption(values, 'n', { integer: true, min: 1 }), data.test.n);
     const gpu = await openGpu(values);
-    const { model } = await openModel(gpu, values);
-    const { imageRows: rows, imageCols: c } = model.config;
-    const originals = data.test.images.subarray(0, n * rows * c);
-    await writePng(out, pairedRows(originals, await reconstruct(model, originals, n), n, rows, c, cols, { scale: 2 }));
-    report(values, { out, n }, `wrote ${n} reconstructions to ${out}`);
+    const { model, training } = await openModel(gpu, values);
+    const { imageRows: rows, imageCols: c, classes } = model.config;
+    const test = subset(data.test, 0, n);
+    const given = corruptionsFrom(values, { rows, cols: c });
+    const chosen = given.corruption || given.mask ? given : values.mask !== undefined ? {} : corruptionsOfRun(training, { rows, cols: c });
+    let { input } = await corruptedInputs(gpu, test, classes, chosen, seed);
+    if (values.mask !== undefined) input = applyMask(input, asUsage(() => boxMask(n, rows, c, boxOption(values))));
+    const changed = input.some((v, i) => v !== test.images[i]);
+    const recon = await reconstruct(model, input, n, classes ? test.labels : null);
+    await writePng(out, stackedRows(changed ? [test.images, input, recon] : [test.images, recon], n, rows, c, cols, { scale: 2 }));
+    report(values, { out, n, rows: changed ? ['clean', 'input', 'reconstruction'] : ['original', 'reconstruction'] }, `wrote ${n} reconstructions to ${out}`);
     close(gpu);
     return 0;
   },
 };
+
+function boxOption(values: Values): { x: number; y: number; w: number; h: number } {
+  const parts = String(values.mask).split(',').map((p) => Number(p.trim()));
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p))) throw new UsageError(`--mask must be four integers x,y,w,h (e.g. 8,8,12,12), got '${values.mask}'`);
+  const [x, y, w, h] = parts;
+  return { x, y, w, h };
+}

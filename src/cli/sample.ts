@@ -1,17 +1,19 @@
-// `webgpu-vae sample`: decoded draws from the prior N(0, I) as a grid PNG.
+// `webgpu-vae sample`: decoded draws from the prior N(0, I) as a grid PNG. A
+// conditional model draws the class given by --class, or one grid row per class.
 import { imageGrid } from '../io/plots.js';
 import { sample } from '../vae/generate.js';
 import { adapterOption, type Command } from './command.js';
-import { checkpointOption, close, jsonOption, numberOption, openGpu, openModel, pngPath, report, writePng } from './common.js';
+import { checkpointOption, close, jsonOption, numberOption, openGpu, openModel, pngPath, report, UsageError, writePng } from './common.js';
 
 export const sampleCommand: Command = {
-  summary: 'decode draws from the prior into a grid of images',
+  summary: 'decode draws from the prior into a grid of images (of one class with --class, for a conditional model)',
   options: {
     checkpoint: checkpointOption,
     out: { type: 'string', default: 'samples.png', valueName: 'FILE.png', help: 'image to write' },
     n: { type: 'string', default: '64', valueName: 'N', help: 'number of samples' },
     cols: { type: 'string', default: '8', valueName: 'N', help: 'images per row' },
     seed: { type: 'string', default: '1', valueName: 'N', help: 'seed of the prior draws' },
+    class: { type: 'string', valueName: 'K', help: 'conditional models: draw this class (default: one row per class)' },
     adapter: adapterOption,
     json: jsonOption,
   },
@@ -22,9 +24,12 @@ export const sampleCommand: Command = {
     const seed = numberOption(values, 'seed', { integer: true, min: 0, max: 2 ** 32 - 1 });
     const gpu = await openGpu(values);
     const { model } = await openModel(gpu, values);
-    const { imageRows: rows, imageCols: c } = model.config;
-    await writePng(out, imageGrid(await sample(model, n, seed), n, rows, c, cols, { scale: 2 }));
-    report(values, { out, n, seed }, `wrote ${n} samples to ${out}`);
+    const { imageRows: rows, imageCols: c, classes } = model.config;
+    if (values.class !== undefined && classes === 0) throw new UsageError("--class needs a conditional model (trained with --conditional); this one is not");
+    const label = values.class === undefined ? null : numberOption(values, 'class', { integer: true, min: 0, max: classes - 1 });
+    const labels = classes === 0 ? null : Array.from({ length: n }, (_, i) => label ?? Math.floor(i / cols) % classes);
+    await writePng(out, imageGrid(await sample(model, n, seed, labels), n, rows, c, cols, { scale: 2 }));
+    report(values, { out, n, seed, ...(label !== null ? { class: label } : {}) }, `wrote ${n} samples${label !== null ? ` of class ${label}` : ''} to ${out}`);
     close(gpu);
     return 0;
   },

@@ -102,3 +102,12 @@ export function imageDataset(o: { images: Float32Array; rows: number; cols: numb
   const classes = o.classes ?? maxLabel + 1;
   return validateDataset({ images: o.images, labels, n, rows: o.rows, cols: o.cols, classes, name: o.name ?? 'arrays' });
 }
+
+/** The images of `ds` whose label is not `label` (copied), e.g. to hold a class out of training. */
+export function withoutClass(ds: ImageDataset, label: number): ImageDataset {
+  const pixels = ds.rows * ds.cols;
+  const keep = [...ds.labels.keys()].filter((i) => ds.labels[i] !== label);
+  const images = new Float32Array(keep.length * pixels);
+  keep.forEach((i, k) => images.set(ds.images.subarray(i * pixels, (i + 1) * pixels), k * pixels));
+  return { ...ds, images, labels: Uint8Array.from(keep, (i) => ds.labels[i]), n: keep.length, name: `${ds.name} without class ${label}` };
+}

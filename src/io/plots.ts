@@ -41,18 +41,27 @@ export function strip(images: Float32Array, count: number, rows: number, cols: n
  * (3 x pad) when count > gridCols.
  */
 export function pairedRows(top: Float32Array, bottom: Float32Array, count: number, rows: number, cols: number, gridCols: number, options: TileOptions = {}): Image {
-  const t = tiling(top, count, rows, cols, gridCols, options, 'pairedRows (top)');
-  tiling(bottom, count, rows, cols, gridCols, options, 'pairedRows (bottom)');
-  const pairs = Math.ceil(count / t.columns);
-  const pairH = 2 * t.tileH + t.pad;
+  return stackedRows([top, bottom], count, rows, cols, gridCols, options);
+}
+
+/**
+ * Several versions of the same images one above the other (clean, corrupted,
+ * reconstructed): `gridCols` images of each group in a row, the groups' rows stacked,
+ * then the next block after a wider gap (3 x pad) when count > gridCols.
+ */
+export function stackedRows(groups: readonly Float32Array[], count: number, rows: number, cols: number, gridCols: number, options: TileOptions = {}): Image {
+  if (groups.length < 1) throw new RangeError('stackedRows: give at least one group of images');
+  const t = tiling(groups[0], count, rows, cols, gridCols, options, 'stackedRows (group 0)');
+  groups.forEach((g, i) => tiling(g, count, rows, cols, gridCols, options, `stackedRows (group ${i})`));
+  const blocks = Math.ceil(count / t.columns);
+  const blockH = groups.length * t.tileH + (groups.length - 1) * t.pad;
   const gap = 3 * t.pad;
-  const height = 2 * t.pad + pairs * pairH + (pairs - 1) * gap;
+  const height = 2 * t.pad + blocks * blockH + (blocks - 1) * gap;
   const image = createImage(t.span(t.columns, t.tileW), height, 1, t.background);
   for (let k = 0; k < count; k++) {
     const x = t.offset(k % t.columns, t.tileW);
-    const y = t.pad + Math.floor(k / t.columns) * (pairH + gap);
-    drawTile(image, top, k, rows, cols, x, y, t.scale);
-    drawTile(image, bottom, k, rows, cols, x, y + t.tileH + t.pad, t.scale);
+    const y = t.pad + Math.floor(k / t.columns) * (blockH + gap);
+    groups.forEach((g, i) => drawTile(image, g, k, rows, cols, x, y + i * (t.tileH + t.pad), t.scale));
   }
   return image;
 }

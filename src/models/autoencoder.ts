@@ -22,7 +22,8 @@ export class Autoencoder implements LatentModel {
     config: Parameters<typeof denseConfig>[0] = {},
     init: ModelInit = {},
   ) {
-    this.config = denseConfig({ ...config, kind: 'ae' });
+    // No KL term: beta is 0 in the config, so config.json and the metrics say so.
+    this.config = denseConfig({ ...config, kind: 'ae', beta: 0 });
     this.layers = denseLayers(this.config);
     this.parameters = new ParameterStore(gpu, denseParameterSpecs(this.config));
     this.parameters.load(init.values ?? initialDenseParameters(this.config, mulberry32(init.seed ?? 0)));

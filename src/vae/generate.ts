@@ -11,16 +11,21 @@ import { oneHot } from '../train/batch.js';
 
 const CHUNK = 1000;
 
-/** Class labels per row, for a conditional model (one per image or latent). */
-export type Labels = ArrayLike<number> | null;
+/**
+ * What a conditional model is conditioned on, per row: a class index each, or the
+ * label rows themselves ([n, classes], e.g. a blend of two one-hots to morph one
+ * class into another).
+ */
+export type Labels = ArrayLike<number> | { rows: Float32Array } | null;
 
-/** The one-hot rows start .. start+rows of `labels` as a constant Var, or null for an unconditional model. */
+/** The label rows start .. start+rows as a constant Var, or null for an unconditional model. */
 function labelVar(model: LatentModel, tape: Tape, labels: Labels, start: number, rows: number, op: string): Var | null {
   const C = model.config.classes;
   if (C === 0) return null;
-  if (!labels || labels.length < start + rows) throw new RangeError(`${op}: this model is conditioned on ${C} classes; pass one label per row (${start + rows} needed, got ${labels?.length ?? 0})`);
-  const rowsOf = Array.from({ length: rows }, (_, i) => labels[start + i]);
-  return new Var(tape.own(model.gpu.upload(oneHot(rowsOf, C), [rows, C], `${op}.labels`)), false, 'labels');
+  const given = !labels ? 0 : 'rows' in labels ? labels.rows.length / C : labels.length;
+  if (!labels || given < start + rows) throw new RangeError(`${op}: this model is conditioned on ${C} classes; pass one label per row (${start + rows} needed, got ${given})`);
+  const values = 'rows' in labels ? labels.rows.slice(start * C, (start + rows) * C) : oneHot(Array.from({ length: rows }, (_, i) => labels[start + i]), C);
+  return new Var(tape.own(model.gpu.upload(values, [rows, C], `${op}.labels`)), false, 'labels');
 }
 
 /** Posterior means and log-variances of n images [n, inputSize] (logvar null for an autoencoder). */

@@ -35,15 +35,17 @@ describe('webgpu-vae train', () => {
       'fc4.weight': [784, 32], 'fc4.bias': [784],
     });
     const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
-    expect(config.model).toMatchObject({ inputSize: 784, hidden: 32, latent: 2, likelihood: 'bernoulli' });
+    expect(config.model).toMatchObject({ inputSize: 784, kind: 'vae', hidden: [32], latent: 2, likelihood: 'bernoulli' });
     const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(metrics.map((m) => m.epoch)).toEqual([1, 2]);
     for (const m of metrics) {
       for (const key of ['train_loss', 'test_loss', 'recon', 'kl', 'samples_per_s', 'seconds']) expect(Number.isFinite(m[key]), key).toBe(true);
     }
     expect(metrics[1].test_loss).toBeLessThan(metrics[0].test_loss);
-    expect(png(join(run, 'reconstructions.png')).width).toBeGreaterThan(0);
-    expect(png(join(run, 'samples.png'))).toEqual(png(join(run, 'samples.png')));
+    // 64 samples as an 8 x 8 grid of 28x28 digits at scale 2, 2 pixels of padding.
+    expect(png(join(run, 'samples.png'))).toEqual({ width: 8 * 56 + 9 * 2, height: 8 * 56 + 9 * 2 });
+    // 32 test digits above their reconstructions, 16 a row: two blocks of two rows.
+    expect(png(join(run, 'reconstructions.png'))).toEqual({ width: 16 * 56 + 17 * 2, height: 4 + 2 * (2 * 56 + 2) + 6 });
   });
 });
 

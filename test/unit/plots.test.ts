@@ -4,7 +4,7 @@
 // legend, and text drawing puts ink where the glyphs say.
 import { describe, expect, it } from 'vitest';
 import { drawText, GLYPH_HEIGHT, glyphRows, textWidth } from '../../src/io/font.js';
-import { imageGrid, pairedRows, scatterLayout, scatterPlot, strip, TAB10 } from '../../src/io/plots.js';
+import { imageGrid, pairedRows, scatterLayout, scatterPlot, stackedRows, strip, TAB10 } from '../../src/io/plots.js';
 import { createImage, encodePng, getPixel } from '../../src/io/png.js';
 import type { Image, Rgb } from '../../src/io/png.js';
 import { uniform } from '../random.js';
@@ -103,7 +103,21 @@ describe('strip and pairedRows', () => {
       expectTile(img, top, k, rows, cols, x, y);
       expectTile(img, bottom, k, rows, cols, x, y + rows + pad);
     }
-    expect(() => pairedRows(top, bottom.subarray(1), 5, rows, cols, 3)).toThrow(/pairedRows \(bottom\)/);
+    expect(() => pairedRows(top, bottom.subarray(1), 5, rows, cols, 3)).toThrow(/stackedRows \(group 1\)/);
+  });
+
+  it('stackedRows stacks three versions of each image, blocks of rows apart', () => {
+    const groups = [3, 4, 5].map((seed) => uniform(4 * rows * cols, seed, 0, 1));
+    const pad = 1;
+    const img = stackedRows(groups, 4, rows, cols, 2, { pad });
+    const blockH = 3 * rows + 2 * pad;
+    expect([img.width, img.height]).toEqual([2 * cols + 3 * pad, 2 * pad + 2 * blockH + 3 * pad]);
+    for (let k = 0; k < 4; k++) {
+      const x = pad + (k % 2) * (cols + pad);
+      const y = pad + Math.floor(k / 2) * (blockH + 3 * pad);
+      groups.forEach((g, i) => expectTile(img, g, k, rows, cols, x, y + i * (rows + pad)));
+    }
+    expect(() => stackedRows([], 4, rows, cols, 2)).toThrow(/at least one group/);
   });
 });
 
