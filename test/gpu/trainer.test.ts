@@ -77,6 +77,30 @@ describe('Trainer against the float64 reference trainer', () => {
   it('plain autoencoder', () => matchesReference(denseConfig({ ...config, kind: 'ae' }), options));
 });
 
+describe('each mode of the family trains: its loss falls over three epochs', () => {
+  const modes: [string, Partial<DenseConfig>, Partial<TrainOptions>][] = [
+    ['inpainting (random boxes)', {}, { mask: { kind: 'random-box', minSize: 6, maxSize: 14 } }],
+    ['inpainting (random pixels), conditional', { classes: 10 }, { mask: { kind: 'pixels', p: 0.5 } }],
+    ['denoising (salt and pepper), autoencoder', { kind: 'ae' }, { corruption: { kind: 'saltpepper', p: 0.2 } }],
+    ['dynamic binarisation, cyclical beta', {}, { binarize: true, betaSchedule: { kind: 'cyclical', period: 8 } }],
+    ['Gaussian decoder, sigma 0.2, step lr', { likelihood: 'gaussian', sigma: 0.2 }, { lrSchedule: { kind: 'step', every: 8, gamma: 0.5 } }],
+    ['two hidden layers, beta 4', { hidden: [48, 24], beta: 4 }, {}],
+  ];
+  for (const [name, c, o] of modes) {
+    it(name, async () => {
+      const gpu = await testGpu();
+      const model = createModel(gpu, denseConfig({ ...config, ...c }), { seed: 3 });
+      const trainer = new Trainer(gpu, model, data, { ...options, lr: 3e-3, epochs: 3, ...o });
+      const m = await trainer.fit();
+      expect(m[2].train_loss, `${m.map((x) => x.train_loss).join(', ')}`).toBeLessThan(m[0].train_loss);
+      expect(m[2].test_loss).toBeLessThan(m[0].test_loss);
+      if (model.config.kind === 'vae') expect(m[2].kl_per_dim).toHaveLength(config.latent);
+      trainer.dispose();
+      model.dispose();
+    });
+  }
+});
+
 describe('Trainer', () => {
   it('after warm-up, a step is one submit and creates no buffer or bind group', async () => {
     const gpu = await testGpu();
