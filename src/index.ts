@@ -67,6 +67,10 @@ export { evaluateImages } from './vae/evaluate.js';
 export { decode, encode, interpolate, latentGrid, principalComponents2, priorSamples, reconstruct, sample } from './vae/generate.js';
 export { latentStatistics } from './vae/latent-stats.js';
 export { iwaeBound, logMeanExp, rocAuc } from './vae/anomaly-stats.js';
+export { importanceWeightedBound, lossPerImage } from './vae/iwae.js';
+export { anomalyScores } from './vae/anomaly.js';
+export { traverse } from './vae/traverse.js';
+export { boxMask, corruptedInputs, maskedError, meanImage } from './vae/corrupted.js';
 export { decodeCheckpoint, decodeConfig, encodeCheckpoint, encodeConfig, CheckpointError } from './vae/checkpoint.js';
 
 // Data and pictures.

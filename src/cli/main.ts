@@ -3,6 +3,7 @@
 // uses. Errors print one line naming the problem and the fix, never a stack trace
 // (set WEBGPU_VAE_DEBUG=1 for the trace and the WGSL of a failing kernel).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { anomalyCommand } from './anomaly.js';
 import { benchCommand } from './bench.js';
 import { evaluateCommand } from './evaluate.js';
 import { infoCommand } from './info.js';
@@ -11,6 +12,7 @@ import { latentCommand } from './latent.js';
 import { reconstructCommand } from './reconstruct.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
+import { traverseCommand } from './traverse.js';
 import { UsageError } from './common.js';
 import type { Command } from './command.js';
 
@@ -20,7 +22,9 @@ const commands: Record<string, Command> = {
   reconstruct: reconstructCommand,
   interpolate: interpolateCommand,
   latent: latentCommand,
+  traverse: traverseCommand,
   evaluate: evaluateCommand,
+  anomaly: anomalyCommand,
   bench: benchCommand,
   info: infoCommand,
 };
