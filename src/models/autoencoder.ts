@@ -5,48 +5,25 @@
 import { reconstructionLoss } from '../autograd/ops.js';
 import type { Tape, Var } from '../autograd/tape.js';
 import type { Gpu } from '../gpu/runtime.js';
-import { ParameterStore } from '../nn/parameters.js';
-import { mulberry32 } from '../random.js';
-import { denseConfig, type DenseConfig } from './config.js';
-import { constant, denseLayers, denseParameterSpecs, initialDenseParameters, withLabels, type DenseLayers } from './dense.js';
-import type { Batch, LatentModel, ModelLoss } from './model.js';
-import type { ModelInit } from './vae.js';
+import { denseConfig } from './config.js';
+import { constant, DenseModel, type ModelInit } from './dense.js';
+import type { Batch, ModelLoss } from './model.js';
 
-export class Autoencoder implements LatentModel {
-  readonly config: DenseConfig;
-  readonly parameters: ParameterStore;
-  private readonly layers: DenseLayers;
-
-  constructor(
-    readonly gpu: Gpu,
-    config: Parameters<typeof denseConfig>[0] = {},
-    init: ModelInit = {},
-  ) {
+export class Autoencoder extends DenseModel {
+  constructor(gpu: Gpu, config: Parameters<typeof denseConfig>[0] = {}, init: ModelInit = {}) {
     // No KL term: beta is 0 in the config, so config.json and the metrics say so.
-    this.config = denseConfig({ ...config, kind: 'ae', beta: 0 });
-    this.layers = denseLayers(this.config);
-    this.parameters = new ParameterStore(gpu, denseParameterSpecs(this.config));
-    this.parameters.load(init.values ?? initialDenseParameters(this.config, mulberry32(init.seed ?? 0)));
+    super(gpu, denseConfig({ ...config, kind: 'ae', beta: 0 }), init);
   }
 
   encode(tape: Tape, x: Var, labels: Var | null): { mu: Var; logvar: null } {
-    const h = this.layers.encoder.forward(tape, this.parameters, withLabels(tape, x, labels));
-    return { mu: this.layers.mu.forward(tape, this.parameters, h), logvar: null };
-  }
-
-  decode(tape: Tape, z: Var, labels: Var | null): Var {
-    return this.layers.decoder.forward(tape, this.parameters, withLabels(tape, z, labels));
+    return { mu: this.layers.mu.forward(tape, this.parameters, this.hidden(tape, x, labels)), logvar: null };
   }
 
   loss(tape: Tape, batch: Batch): ModelLoss {
-    const labels = batch.labels ? constant(batch.labels, 'labels') : null;
+    const labels = this.labels(batch);
     const { mu: z } = this.encode(tape, constant(batch.input, 'x'), labels);
     const logits = this.decode(tape, z, labels);
     const { likelihood, sigma } = this.config;
     return { ...reconstructionLoss(tape, logits, batch.target, { likelihood, sigma }), outputs: { z, mu: z, logits } };
-  }
-
-  dispose(): void {
-    this.parameters.dispose();
   }
 }

@@ -7,7 +7,8 @@ import { Autoencoder } from './autoencoder.js';
 import { denseConfig, MODEL_KINDS, type DenseConfig } from './config.js';
 import { denseParameterSpecs } from './dense.js';
 import type { LatentModel } from './model.js';
-import { Vae, type ModelInit } from './vae.js';
+import type { ModelInit } from './dense.js';
+import { Vae } from './vae.js';
 
 /** A validated config from parsed JSON; an old config without "kind" is the classic VAE. */
 export function modelConfig(raw: Record<string, unknown>): DenseConfig {

@@ -9,56 +9,31 @@
 import { reparameterize, vaeLoss } from '../autograd/ops.js';
 import type { Tape, Var } from '../autograd/tape.js';
 import type { Gpu } from '../gpu/runtime.js';
-import { ParameterStore } from '../nn/parameters.js';
 import { mulberry32 } from '../random.js';
 import { denseConfig, type DenseConfig } from './config.js';
-import { constant, denseLayers, denseParameterSpecs, initialDenseParameters, withLabels, type DenseLayers } from './dense.js';
-import type { Batch, LatentModel, LossHyper, ModelLoss } from './model.js';
+import { constant, DenseModel, initialDenseParameters, type ModelInit } from './dense.js';
+import type { Batch, LossHyper, ModelLoss } from './model.js';
 
-export interface ModelInit {
-  /** Seed of the initial weights (default 0). */
-  seed?: number;
-  /** Parameter values by name (a checkpoint); overrides seed. */
-  values?: Record<string, Float32Array>;
-}
+export type { ModelInit };
 
-export class Vae implements LatentModel {
-  readonly config: DenseConfig;
-  readonly parameters: ParameterStore;
-  private readonly layers: DenseLayers;
-
-  constructor(
-    readonly gpu: Gpu,
-    config: Parameters<typeof denseConfig>[0] = {},
-    init: ModelInit = {},
-  ) {
-    this.config = denseConfig({ ...config, kind: 'vae' });
-    this.layers = denseLayers(this.config);
-    this.parameters = new ParameterStore(gpu, denseParameterSpecs(this.config));
-    this.parameters.load(init.values ?? initialDenseParameters(this.config, mulberry32(init.seed ?? 0)));
+export class Vae extends DenseModel {
+  constructor(gpu: Gpu, config: Parameters<typeof denseConfig>[0] = {}, init: ModelInit = {}) {
+    super(gpu, denseConfig({ ...config, kind: 'vae' }), init);
   }
 
   encode(tape: Tape, x: Var, labels: Var | null): { mu: Var; logvar: Var } {
-    const h = this.layers.encoder.forward(tape, this.parameters, withLabels(tape, x, labels));
+    const h = this.hidden(tape, x, labels);
     return { mu: this.layers.mu.forward(tape, this.parameters, h), logvar: this.layers.logvar!.forward(tape, this.parameters, h) };
   }
 
-  decode(tape: Tape, z: Var, labels: Var | null): Var {
-    return this.layers.decoder.forward(tape, this.parameters, withLabels(tape, z, labels));
-  }
-
   loss(tape: Tape, batch: Batch, hyper: LossHyper = {}): ModelLoss {
-    const labels = batch.labels ? constant(batch.labels, 'labels') : null;
+    const labels = this.labels(batch);
     const { mu, logvar } = this.encode(tape, constant(batch.input, 'x'), labels);
     const z = reparameterize(tape, mu, logvar, batch.noise);
     const logits = this.decode(tape, z, labels);
     const { likelihood, sigma } = this.config;
     const l = vaeLoss(tape, logits, batch.target, mu, logvar, { beta: hyper.beta ?? this.config.beta, likelihood, sigma });
     return { ...l, outputs: { mu, logvar, z, logits } };
-  }
-
-  dispose(): void {
-    this.parameters.dispose();
   }
 }
 

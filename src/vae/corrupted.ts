@@ -1,13 +1,14 @@
 // Corrupted inputs outside training (the pictures of `train`, `reconstruct
 // --denoise/--inpaint/--mask`, `evaluate` of an inpainting model): the same GPU
-// batch pipeline and evaluation noise streams as the trainer's test loss, read back
-// to the host. And the inpainting figure of merit: the error inside the hidden
-// region, beside the error of filling it with the mean training image.
+// batch pipeline, evaluation noise streams and batches as the trainer's test loss,
+// read back to the host, so they are the inputs that loss saw. And the inpainting
+// figure of merit: the error inside the hidden region, beside the error of filling
+// it with the mean training image.
 import type { ImageDataset } from '../data/dataset.js';
 import type { Gpu } from '../gpu/runtime.js';
 import { gatherBatch, releaseSplit, uploadSplit, type Corruptions } from '../train/batch.js';
+import { EVALUATION_BATCH } from './evaluate.js';
 
-const CHUNK = 1000;
 
 /** The model inputs for the images of `ds` (corrupted or masked as `c` says) and the masks, 1 = visible. */
 export async function corruptedInputs(gpu: Gpu, ds: ImageDataset, classes: number, c: Corruptions, seed: number): Promise<{ input: Float32Array; mask: Float32Array | null }> {
@@ -17,8 +18,8 @@ export async function corruptedInputs(gpu: Gpu, ds: ImageDataset, classes: numbe
   const mask = c.mask ? new Float32Array(ds.n * D) : null;
   const resident = uploadSplit(gpu, ds, classes);
   try {
-    for (let start = 0; start < ds.n; start += CHUNK) {
-      const rows = Math.min(CHUNK, ds.n - start);
+    for (let start = 0; start < ds.n; start += EVALUATION_BATCH) {
+      const rows = Math.min(EVALUATION_BATCH, ds.n - start);
       const g = gatherBatch(gpu, resident, resident.inOrder, rows, start, ds, c, { seed, step: start, phase: 'evaluate' });
       input.set(await gpu.read(g.batch.input), start * D);
       if (mask && g.mask) mask.set(await gpu.read(g.mask), start * D);
@@ -48,7 +49,7 @@ export function applyMask(images: Float32Array, mask: Float32Array): Float32Arra
 
 export interface MaskedError {
   /** Mean squared error per hidden pixel of the model's reconstruction. */
-  model_mse: number;
+  masked_mse: number;
   /** The same for the mean training image put in the hole. */
   baseline_mse: number;
   hidden_pixels: number;
@@ -67,7 +68,7 @@ export function maskedError(recon: Float32Array, originals: Float32Array, mask: 
     baseline += (meanImage[i % D] - originals[i]) ** 2;
   }
   if (hidden === 0) throw new RangeError('maskedError: the mask hides no pixel');
-  return { model_mse: model / hidden, baseline_mse: baseline / hidden, hidden_pixels: hidden };
+  return { masked_mse: model / hidden, baseline_mse: baseline / hidden, hidden_pixels: hidden };
 }
 
 /** The mean image of a dataset (float64 sums). */

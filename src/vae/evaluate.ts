@@ -23,8 +23,15 @@ async function forBatches(n: number, batchSize: number, body: (start: number, ro
   for (let start = 0; start < n; start += batchSize) await body(start, Math.min(batchSize, n - start));
 }
 
+/**
+ * Rows per evaluation batch. Each batch's noise is keyed by its first row, so every
+ * evaluation pass (the loss, the corrupted inputs of src/vae/corrupted.ts) batches
+ * the same way and sees the same draws.
+ */
+export const EVALUATION_BATCH = 500;
+
 /** Mean loss per image over a resident split, its inputs corrupted as in training. */
-export async function evaluateLoss(model: Model, data: Resident, corruptions: Corruptions, seed: number, batchSize = 500): Promise<LossSummary> {
+export async function evaluateLoss(model: Model, data: Resident, corruptions: Corruptions, seed: number, batchSize = EVALUATION_BATCH): Promise<LossSummary> {
   const { gpu, config } = model;
   const totals = [0, 0, 0];
   await forBatches(data.n, batchSize, async (start, rows) => {

@@ -4,12 +4,11 @@
 // samples, the negative IWAE estimate. Then a small model trained without one digit
 // scores the test set and rocAuc measures how well the scores find that digit.
 import { describe, expect, it } from 'vitest';
-import { imageDataset, subset, withoutClass, type ImageDataset } from '../../src/data/dataset.js';
+import { subset, withoutClass, type ImageDataset } from '../../src/data/dataset.js';
 import { loadEmbeddedMnist } from '../../src/data/mnist-embedded.js';
 import { denseConfig, type DenseConfig } from '../../src/models/config.js';
 import { createModel } from '../../src/models/registry.js';
 import { NOISE_STREAM } from '../../src/ops/reparameterize.js';
-import { mulberry32 } from '../../src/random.js';
 import { oneHot } from '../../src/train/batch.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { anomalyScores } from '../../src/vae/anomaly.js';
@@ -18,17 +17,7 @@ import { importanceWeightedBound } from '../../src/vae/iwae.js';
 import { rows, vaeStepReference, type Params } from '../reference/vae.js';
 import { assertClose } from '../tolerance.js';
 import { testGpu } from './device.js';
-
-function tinyImages(n: number, classes: number, seed: number): ImageDataset {
-  const next = mulberry32(seed);
-  const images = Float32Array.from({ length: n * 12 }, () => next());
-  const labels = Uint8Array.from({ length: n }, () => Math.floor(next() * classes));
-  return imageDataset({ images, rows: 3, cols: 4, labels, classes, name: 'tiny' });
-}
-
-function tinyConfig(over: Partial<DenseConfig> = {}): DenseConfig {
-  return denseConfig({ inputSize: 12, imageRows: 3, imageCols: 4, hidden: 5, latent: 2, ...over });
-}
+import { tinyConfig, tinyImages } from './tiny.js';
 
 /** Per-image loss at beta 1, batched as `evaluate` (500 rows, step = the first row, evaluation stream). */
 function scoresReference(p: Params, c: DenseConfig, ds: ImageDataset, seed: number): Float64Array {

@@ -5,80 +5,22 @@
 // trained for a few steps, the bound for k = 1 and k = 64 beside the ELBO (reported;
 // only the deterministic Jensen inequality is asserted).
 import { describe, expect, it } from 'vitest';
-import { imageDataset, subset, type ImageDataset } from '../../src/data/dataset.js';
+import { subset, type ImageDataset } from '../../src/data/dataset.js';
 import { loadEmbeddedMnist } from '../../src/data/mnist-embedded.js';
 import { denseConfig, type DenseConfig } from '../../src/models/config.js';
 import { denseLayers } from '../../src/models/dense.js';
 import type { LatentModel } from '../../src/models/model.js';
 import { createModel } from '../../src/models/registry.js';
-import type { Linear } from '../../src/nn/linear.js';
 import { NOISE_STREAM } from '../../src/ops/reparameterize.js';
-import { mulberry32 } from '../../src/random.js';
 import { oneHot } from '../../src/train/batch.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { importanceWeightedBound } from '../../src/vae/iwae.js';
-import { activate } from '../reference/activations.js';
 import { randnReference } from '../reference/philox.js';
 import { reconstructionLossReference } from '../reference/vae-loss.js';
-import { vaeStepReference, type Params } from '../reference/vae.js';
+import { concatRows, forwardChain, rows, vaeStepReference, type Params } from '../reference/vae.js';
 import { assertClose } from '../tolerance.js';
 import { testGpu } from './device.js';
-
-/** n random 3x4 images in [0, 1] with labels in 0..classes-1. */
-function tinyImages(n: number, classes: number, seed: number): ImageDataset {
-  const next = mulberry32(seed);
-  const images = Float32Array.from({ length: n * 12 }, () => next());
-  const labels = Uint8Array.from({ length: n }, () => Math.floor(next() * classes));
-  return imageDataset({ images, rows: 3, cols: 4, labels, classes, name: 'tiny' });
-}
-
-function tinyConfig(over: Partial<DenseConfig> = {}): DenseConfig {
-  return denseConfig({ inputSize: 12, imageRows: 3, imageCols: 4, hidden: 5, latent: 2, ...over });
-}
-
-function float64(values: Record<string, Float32Array>): Params {
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Float64Array.from(v)]));
-}
-
-/** act(x·Wᵀ + b) through a chain of layers, in float64. */
-function chain(layers: readonly Linear[], p: Params, x: Float64Array, B: number): Float64Array {
-  let h = x;
-  for (const layer of layers) {
-    const w = p[`${layer.name}.weight`], bias = p[`${layer.name}.bias`];
-    const { inFeatures: nIn, outFeatures: nOut } = layer;
-    const y = new Float64Array(B * nOut);
-    for (let r = 0; r < B; r++) {
-      for (let o = 0; o < nOut; o++) {
-        let s = bias[o];
-        for (let i = 0; i < nIn; i++) s += h[r * nIn + i] * w[o * nIn + i];
-        y[r * nOut + o] = activate(layer.activation, s);
-      }
-    }
-    h = y;
-  }
-  return h;
-}
-
-/** [a | b] row by row. */
-function cat(a: Float64Array, b: Float64Array | null, B: number): Float64Array {
-  if (!b) return a;
-  const da = a.length / B, db = b.length / B;
-  const out = new Float64Array(a.length + b.length);
-  for (let r = 0; r < B; r++) {
-    out.set(a.subarray(r * da, (r + 1) * da), r * (da + db));
-    out.set(b.subarray(r * db, (r + 1) * db), r * (da + db) + da);
-  }
-  return out;
-}
-
-/** Rows idx of a row-major [*, d] array. */
-function take(a: ArrayLike<number>, d: number, idx: number[]): Float64Array {
-  const out = new Float64Array(idx.length * d);
-  idx.forEach((i, r) => {
-    for (let j = 0; j < d; j++) out[r * d + j] = a[i * d + j];
-  });
-  return out;
-}
+import { float64, tinyConfig, tinyImages } from './tiny.js';
 
 function logMeanExp64(v: Float64Array): number {
   const m = Math.max(...v);
@@ -94,18 +36,18 @@ function iwaeReference(p: Params, c: DenseConfig, ds: ImageDataset, k: number, s
   for (let start = 0; start < ds.n; start += chunk) {
     const b = Math.min(chunk, ds.n - start);
     const own = Array.from({ length: b }, (_, r) => start + r);
-    const x = take(ds.images, D, own);
-    const y = labels ? take(labels, c.classes, own) : null;
-    const h = chain(layers.encoder.layers, p, cat(x, y, b), b);
-    const mu = chain([layers.mu], p, h, b);
-    const logvar = chain([layers.logvar!], p, h, b);
-    const rows = b * k;
-    const rep = Array.from({ length: rows }, (_, r) => Math.floor(r / k));
-    const eps = randnReference(rows * L, { seed, step: start, stream: NOISE_STREAM.evaluation });
-    const z = new Float64Array(rows * L);
-    for (let r = 0; r < rows; r++) for (let j = 0; j < L; j++) z[r * L + j] = mu[rep[r] * L + j] + Math.exp(0.5 * logvar[rep[r] * L + j]) * eps[r * L + j];
-    const logits = chain(layers.decoder.layers, p, cat(z, y ? take(y, c.classes, rep) : null, rows), rows);
-    const recon = reconstructionLossReference(logits, take(x, D, rep), rows, { likelihood: c.likelihood, sigma: c.sigma }).perSample;
+    const x = rows(ds.images, D, own, 0, own.length);
+    const y = labels ? rows(labels, c.classes, own, 0, own.length) : null;
+    const h = forwardChain(layers.encoder.layers, p, concatRows(x, y, b), b).y;
+    const mu = forwardChain([layers.mu], p, h, b).y;
+    const logvar = forwardChain([layers.logvar!], p, h, b).y;
+    const n = b * k;
+    const rep = Array.from({ length: n }, (_, r) => Math.floor(r / k));
+    const eps = randnReference(n * L, { seed, step: start, stream: NOISE_STREAM.evaluation });
+    const z = new Float64Array(n * L);
+    for (let r = 0; r < n; r++) for (let j = 0; j < L; j++) z[r * L + j] = mu[rep[r] * L + j] + Math.exp(0.5 * logvar[rep[r] * L + j]) * eps[r * L + j];
+    const logits = forwardChain(layers.decoder.layers, p, concatRows(z, y ? rows(y, c.classes, rep, 0, rep.length) : null, n), n).y;
+    const recon = reconstructionLossReference(logits, rows(x, D, rep, 0, rep.length), n, { likelihood: c.likelihood, sigma: c.sigma }).perSample;
     for (let i = 0; i < b; i++) {
       const logw = new Float64Array(k);
       for (let s = 0; s < k; s++) {

@@ -46,8 +46,9 @@ function linearBackward(dy: Float64Array, x: Float64Array, w: Float64Array, B: n
   return dx;
 }
 
-/** [a | b] row by row, and its inverse for the gradient. */
-function concat(a: Float64Array, b: Float64Array, B: number): Float64Array {
+/** [a | b] row by row (a alone when b is null). */
+export function concatRows(a: Float64Array, b: Float64Array | null, B: number): Float64Array {
+  if (!b) return a;
   const da = a.length / B, db = b.length / B;
   const out = new Float64Array(a.length + b.length);
   for (let r = 0; r < B; r++) {
@@ -71,7 +72,7 @@ interface LayerTrace {
 }
 
 /** A chain of Linear layers with their activations; keeps what backward needs. */
-function forwardChain(layers: readonly Linear[], params: Params, x: Float64Array, B: number): { y: Float64Array; trace: LayerTrace[] } {
+export function forwardChain(layers: readonly Linear[], params: Params, x: Float64Array, B: number): { y: Float64Array; trace: LayerTrace[] } {
   const trace: LayerTrace[] = [];
   let h = x;
   for (const layer of layers) {
@@ -112,7 +113,7 @@ export function vaeStepReference(params: Params, c: DenseConfig, batch: Float64A
   const { input, target, labels = null } = batch instanceof Float64Array ? { input: batch, target: batch } : batch;
   const L = c.latent;
   const layers = denseLayers(c);
-  const withLabels = (v: Float64Array) => (labels ? concat(v, labels, B) : v);
+  const withLabels = (v: Float64Array) => concatRows(v, labels, B);
   const enc = forwardChain(layers.encoder.layers, params, withLabels(input), B);
   const muT = forwardChain([layers.mu], params, enc.y, B);
   const mu = muT.y;
