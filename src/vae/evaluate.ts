@@ -4,7 +4,7 @@
 // on a no-grad tape: no node is recorded and no gradient is written.
 import { Tape, Var } from '../autograd/tape.js';
 import type { ImageDataset } from '../data/dataset.js';
-import type { LatentModel, Model } from '../models/model.js';
+import type { LatentModel, LossHyper, Model } from '../models/model.js';
 import type { Tensor } from '../tensor.js';
 import { gatherBatch, releaseSplit, uploadSplit, type Corruptions, type Resident } from '../train/batch.js';
 import { gatherRows } from '../ops/gather.js';
@@ -30,19 +30,28 @@ async function forBatches(n: number, batchSize: number, body: (start: number, ro
  */
 export const EVALUATION_BATCH = 500;
 
-/** Mean loss per image over a resident split, its inputs corrupted as in training. */
-export async function evaluateLoss(model: Model, data: Resident, corruptions: Corruptions, seed: number, batchSize = EVALUATION_BATCH): Promise<LossSummary> {
+/** Per-sample (loss, recon, kl) [n, 3] over a resident split, its inputs corrupted as in training. */
+export async function evaluatePerSample(model: Model, data: Resident, corruptions: Corruptions, seed: number, hyper: LossHyper = {}, batchSize = EVALUATION_BATCH): Promise<Float32Array> {
   const { gpu, config } = model;
-  const totals = [0, 0, 0];
+  const out = new Float32Array(3 * data.n);
   await forBatches(data.n, batchSize, async (start, rows) => {
     const tape = new Tape(gpu, { grad: false });
-    const { batch, made } = gatherBatch(gpu, data, data.inOrder, rows, start, { rows: config.imageRows, cols: config.imageCols }, corruptions, { seed, step: start, phase: 'evaluate' });
-    made.forEach((t) => tape.own(t));
-    const r = model.loss(tape, batch);
-    const stats = await gpu.read(r.stats);
-    for (let k = 0; k < 3; k++) totals[k] += stats[k] * rows;
-    tape.dispose();
+    try {
+      const { batch, made } = gatherBatch(gpu, data, data.inOrder, rows, start, { rows: config.imageRows, cols: config.imageCols }, corruptions, { seed, step: start, phase: 'evaluate' });
+      made.forEach((t) => tape.own(t));
+      out.set(await gpu.read(model.loss(tape, batch, hyper).perSample), 3 * start);
+    } finally {
+      tape.dispose();
+    }
   });
+  return out;
+}
+
+/** Mean loss per image over a resident split (float64 means of the per-sample terms). */
+export async function evaluateLoss(model: Model, data: Resident, corruptions: Corruptions, seed: number): Promise<LossSummary> {
+  const perSample = await evaluatePerSample(model, data, corruptions, seed);
+  const totals = [0, 0, 0];
+  for (let i = 0; i < perSample.length; i++) totals[i % 3] += perSample[i];
   return { loss: totals[0] / data.n, recon: totals[1] / data.n, kl: totals[2] / data.n, n: data.n };
 }
 

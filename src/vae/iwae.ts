@@ -37,14 +37,13 @@ import { gatherRows } from '../ops/gather.js';
 import { NOISE_STREAM, randn, reparameterize } from '../ops/reparameterize.js';
 import { reconstructionLoss } from '../ops/vae-loss.js';
 import type { Tensor } from '../tensor.js';
-import { gatherBatch, releaseSplit, uploadSplit, type Resident } from '../train/batch.js';
+import { releaseSplit, uploadSplit, type Resident } from '../train/batch.js';
 import { gaussianLogDensityDiff, iwaeBound } from './anomaly-stats.js';
+// The single-sample pass is `evaluate`'s, so its noise is theirs.
+import { evaluatePerSample } from './evaluate.js';
 
 /** Rows (image x sample) per GPU chunk of the IWAE pass, unless batchImages says otherwise. */
 export const IWAE_CHUNK_ROWS = 4096;
-
-/** Images per batch of the single-sample evaluation pass (the trainer's and `evaluate`'s 500, so the noise is theirs). */
-const EVAL_BATCH = 500;
 
 export interface ImportanceWeightedBound {
   /** Mean over images of the IWAE_k estimate of log p(x), nats (negative); the NLL is -bound. */
@@ -146,21 +145,8 @@ export async function lossPerImage(model: Model, ds: ImageDataset, seed: number,
 }
 
 async function residentLossPerImage(model: Model, data: Resident, seed: number, beta: number): Promise<Float64Array> {
-  const { gpu, config } = model;
-  const out = new Float64Array(data.n);
-  for (let start = 0; start < data.n; start += EVAL_BATCH) {
-    const rows = Math.min(EVAL_BATCH, data.n - start);
-    const tape = new Tape(gpu, { grad: false });
-    try {
-      const { batch, made } = gatherBatch(gpu, data, data.inOrder, rows, start, { rows: config.imageRows, cols: config.imageCols }, {}, { seed, step: start, phase: 'evaluate' });
-      made.forEach((t) => tape.own(t));
-      const perSample = await gpu.read(model.loss(tape, batch, { beta }).perSample);
-      for (let r = 0; r < rows; r++) out[start + r] = perSample[3 * r];
-    } finally {
-      tape.dispose();
-    }
-  }
-  return out;
+  const perSample = await evaluatePerSample(model, data, {}, seed, { beta });
+  return Float64Array.from({ length: data.n }, (_, i) => perSample[3 * i]);
 }
 
 function meanOf(values: Float64Array): number {
