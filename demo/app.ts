@@ -1,16 +1,21 @@
 // The demo page: acquires WebGPU, fetches the digits, and connects the session (the
 // model and its training loop) to the panels. `body[data-state]` says what the page
 // is doing (loading, ready, training, busy, error), for people and for the browser test.
-import { createBrowserGpu } from '../src/index.js';
+import { createBrowserGpu, encode } from '../src/index.js';
 import type { Gpu, Split } from '../src/index.js';
 import { CheckpointPanel } from './checkpoint-io.js';
+import { coalesced } from './coalesce.js';
 import { loadDigits } from './dataset.js';
+import { Denoising } from './denoising.js';
+import { DigitPicker } from './digit-picker.js';
 import { byId } from './dom.js';
+import { Inpainting } from './inpainting.js';
 import { Interpolation } from './interpolation.js';
 import { DIGIT_COLORS, LatentMap } from './latent-map.js';
-import { drawPictures } from './pictures.js';
+import { drawReconstructions, drawSamples } from './pictures.js';
 import { Session } from './session.js';
 import { TrainingPanel } from './training-panel.js';
+import { Traversal } from './traversal.js';
 
 /** While training, pictures are also redrawn this often within an epoch. */
 const REFRESH_MS = 4000;
@@ -42,6 +47,8 @@ async function acquireGpu(): Promise<Gpu> {
 }
 
 async function main(): Promise<void> {
+  // The controls are filled in first, so a page that cannot start still shows them.
+  const panel = new TrainingPanel();
   setState('loading', 'Acquiring WebGPU…');
   const gpu = await acquireGpu();
   const adapter = `${gpu.adapter.name} (${gpu.adapter.featureLevel} feature level)`;
@@ -49,17 +56,17 @@ async function main(): Promise<void> {
   setState('loading', `WebGPU adapter: ${adapter}. Fetching the digits…`);
   const data = await loadDigits('digits.bin', new URLSearchParams(location.search));
   byId('stat-data', HTMLElement).textContent = `${data.train.n} train · ${data.test.n} test`;
-  connect(gpu, data, adapter);
+  connect(panel, gpu, data, adapter);
 }
 
-function connect(gpu: Gpu, data: Split, adapter: string): void {
-  const panel = new TrainingPanel();
+function connect(panel: TrainingPanel, gpu: Gpu, data: Split, adapter: string): void {
   const ready = () => setState('ready', `Ready on ${adapter}.`);
   const reconstructions = byId('reconstructions', HTMLCanvasElement);
   const samples = byId('samples', HTMLCanvasElement);
 
-  // Pictures, map and interpolation are redrawn together. A redraw asked for while one
+  // Everything that shows the model is redrawn together. A redraw asked for while one
   // runs joins it; `fresh` waits for it and draws again, so an epoch's pictures match it.
+  // The test set is encoded once per redraw, for the latent map and the traversal.
   let drawing: Promise<void> | null = null;
   let lastDraw = 0;
   const redraw = async (fresh: boolean): Promise<void> => {
@@ -67,9 +74,16 @@ function connect(gpu: Gpu, data: Split, adapter: string): void {
     while (drawing) await drawing.catch(() => undefined);
     lastDraw = performance.now();
     drawing = (async () => {
-      await drawPictures(session.model, data.test, reconstructions, samples);
-      await map.refresh();
+      const model = session.model;
+      picker.setClasses(model.config.classes);
+      await drawReconstructions(model, data.test, reconstructions);
+      await redrawSamples();
+      const latents = await encode(model, data.test.images, data.test.n, data.test.labels);
+      map.refresh(latents.mu);
       await interpolation.refresh();
+      await traversal.refresh(latents);
+      await inpainting.refresh();
+      await denoising.refresh();
     })().finally(() => (drawing = null));
     return drawing;
   };
@@ -95,10 +109,14 @@ function connect(gpu: Gpu, data: Split, adapter: string): void {
     },
     panel.modelSettings(),
   );
-  // Conditional models: the library's Vae has no class input yet, so #digit-picker stays
-  // disabled. When one exists, enable it for such a model and pass the picked digit to
-  // every decode (map, interpolation, samples).
   const model = () => session.model;
+  // A conditional model draws its samples and decodes map points as the picked digit
+  // (a pick during a redraw draws the samples again after it).
+  const redrawSamples = coalesced(() => drawSamples(session.model, picker.digit, samples), showError);
+  const picker = new DigitPicker(byId('digit-picker', HTMLFieldSetElement), byId('digit-note', HTMLElement), () => {
+    void redrawSamples();
+    map.redecode();
+  });
   const map = new LatentMap(
     byId('latent-map', HTMLCanvasElement),
     byId('decoded', HTMLCanvasElement),
@@ -106,6 +124,7 @@ function connect(gpu: Gpu, data: Split, adapter: string): void {
     byId('map-note', HTMLElement),
     data.test,
     model,
+    () => picker.digit,
     showError,
   );
   const interpolation = new Interpolation(
@@ -123,6 +142,10 @@ function connect(gpu: Gpu, data: Split, adapter: string): void {
     model,
     showError,
   );
+  // Repair and traverse: each finds its own elements; all are given each test digit's own label.
+  const inpainting = new Inpainting(data.test, model, showError);
+  const denoising = new Denoising(data.test, model, showError);
+  const traversal = new Traversal(data.test, model, showError);
   legend(byId('map-legend', HTMLElement));
 
   // Reset and load swap models: the buttons wait until the new one has been drawn.
@@ -132,7 +155,7 @@ function connect(gpu: Gpu, data: Split, adapter: string): void {
     const on = session.running;
     panel.start.disabled = on;
     panel.pause.disabled = !on;
-    panel.reset.disabled = false;
+    panel.reset.disabled = panel.family.disabled = false;
     if (on) setState('training', `Training on ${adapter}…`);
     else ready();
   };
@@ -140,7 +163,7 @@ function connect(gpu: Gpu, data: Split, adapter: string): void {
     errorBox.hidden = true;
     swapping = true;
     setState('busy', text);
-    panel.start.disabled = panel.pause.disabled = panel.reset.disabled = true;
+    panel.start.disabled = panel.pause.disabled = panel.reset.disabled = panel.family.disabled = true;
     try {
       await action();
     } catch (e) {
@@ -151,7 +174,7 @@ function connect(gpu: Gpu, data: Split, adapter: string): void {
     }
   };
   const download = byId('ckpt-download', HTMLButtonElement);
-  new CheckpointPanel(
+  const checkpoints = new CheckpointPanel(
     { files: byId('ckpt-files', HTMLInputElement), url: byId('ckpt-url', HTMLInputElement), urlLoad: byId('ckpt-url-load', HTMLButtonElement), download, status: byId('ckpt-status', HTMLElement) },
     session,
     (config) => panel.showModel(config),
@@ -166,11 +189,24 @@ function connect(gpu: Gpu, data: Split, adapter: string): void {
       showError(e as Error);
     }
   });
-  panel.pause.addEventListener('click', () => void session.pause());
-  panel.reset.addEventListener('click', () => void busy('Building a new model…', () => session.reset(panel.modelSettings())));
+  // The interrupted epoch's steps changed the model: the pictures catch up before the page is ready.
+  panel.pause.addEventListener('click', () =>
+    void busy('Pausing…', async () => {
+      await session.pause();
+      await redraw(true);
+    }),
+  );
+  const rebuild = (text: string) =>
+    busy(text, async () => {
+      await session.reset(panel.modelSettings());
+      checkpoints.clearStatus();
+    });
+  panel.reset.addEventListener('click', () => void rebuild('Building a new model…'));
+  panel.family.addEventListener('change', () => void rebuild(`Building a ${panel.family.selectedOptions[0].text}…`));
 
-  void busy('Evaluating the untrained model…', async () => {
-    await session.introduce();
+  // A run the server preloads (npm run demo -- --checkpoint DIR) replaces the fresh model at once.
+  void busy('Evaluating the model…', async () => {
+    if (!(await checkpoints.loadPreloaded())) await session.introduce();
     download.disabled = false;
   });
 }

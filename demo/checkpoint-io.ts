@@ -1,13 +1,15 @@
 // Loading and saving checkpoints in the page. A checkpoint is the pair a Node run
 // writes (src/cli/train.ts): model.safetensors with the parameters and config.json
 // with the model configuration. Both are decoded and checked by the library before
-// the session swaps models, so a bad file leaves the current model in place.
+// the session swaps models, so a bad file leaves the current model in place. A run
+// the demo server preloads (`--checkpoint DIR`) is loaded by URL, like any other.
 import { decodeCheckpoint, decodeConfig, encodeCheckpoint, encodeConfig, parameterSpecs } from '../src/index.js';
-import type { VaeConfig } from '../src/index.js';
+import type { DenseConfig } from '../src/index.js';
+import { FAMILIES, familyOf } from './family.js';
+import { CONFIG_FILE, MODEL_FILE, RUN_INDEX, type RunIndex } from './run-files.js';
 import type { Session } from './session.js';
 
-export const MODEL_FILE = 'model.safetensors';
-export const CONFIG_FILE = 'config.json';
+export { CONFIG_FILE, MODEL_FILE };
 
 export interface CheckpointElements {
   files: HTMLInputElement;
@@ -22,7 +24,7 @@ export class CheckpointPanel {
     private readonly el: CheckpointElements,
     private readonly session: Session,
     /** Called after a checkpoint replaced the model (the panel shows what was loaded). */
-    private readonly onLoaded: (config: VaeConfig) => void,
+    private readonly onLoaded: (config: DenseConfig) => void,
     /** Runs a model swap with the page marked busy, showing its error if it fails. */
     busy: (text: string, action: () => Promise<void>) => Promise<void>,
     onError: (e: Error) => void,
@@ -38,6 +40,11 @@ export class CheckpointPanel {
     });
   }
 
+  /** Forgets what was loaded (the model was rebuilt). */
+  clearStatus(): void {
+    this.el.status.textContent = '';
+  }
+
   private async loadFiles(): Promise<void> {
     this.el.status.textContent = '';
     const files = [...(this.el.files.files ?? [])];
@@ -48,6 +55,27 @@ export class CheckpointPanel {
       throw new Error(`choose both files of a run together in the file dialog: ${MODEL_FILE} and ${CONFIG_FILE} (got ${files.map((f) => f.name).join(', ') || 'none'})`);
     }
     await this.load(await config.text(), new Uint8Array(await weights.arrayBuffer()), config.name, weights.name);
+  }
+
+  /**
+   * Loads the run the demo server preloads, if it says there is one (its RUN_INDEX);
+   * resolves false when there is none, or the page is served by another server.
+   */
+  async loadPreloaded(): Promise<boolean> {
+    let index: RunIndex;
+    try {
+      const response = await fetch(RUN_INDEX);
+      if (!response.ok) return false;
+      index = (await response.json()) as RunIndex;
+    } catch {
+      return false;
+    }
+    if (!index.preloaded || !index.folder) return false;
+    const folder = new URL(index.folder, location.href);
+    this.el.url.value = folder.href;
+    await this.loadUrl();
+    this.el.status.textContent = `Preloaded by the server (--checkpoint ${index.name ?? 'DIR'}). ${this.el.status.textContent}`;
+    return true;
   }
 
   private async loadUrl(): Promise<void> {
@@ -74,7 +102,9 @@ export class CheckpointPanel {
     const m = config.model;
     const where = config.training?.adapter as { name?: string } | undefined;
     this.el.status.textContent =
-      `Loaded ${weightsName}: hidden ${m.hidden}, latent ${m.latent}, β ${m.beta}` +
+      `Loaded ${weightsName}: ${FAMILIES[familyOf(m)].label}, hidden ${m.hidden.join('-')}, latent ${m.latent}` +
+      (m.kind === 'ae' ? '' : `, β ${m.beta}`) +
+      (m.classes > 0 ? `, ${m.classes} classes` : '') +
       (typeof epochs === 'number' ? `, trained ${epochs} epoch${epochs === 1 ? '' : 's'}` : '') +
       (where?.name ? ` on ${where.name}` : '') +
       '. Start continues training it.';

@@ -1,8 +1,10 @@
 // Interpolation between two test digits: both are encoded to their posterior means
 // a and b, the slider decodes (1 - t) a + t b, and a strip shows ten evenly spaced
 // steps (the library's `interpolate`). Slider moves are coalesced like map drags.
+// A conditional model encodes each end with its own label and decodes with the
+// label blended the same way, (1 - t) onehot(a) + t onehot(b), so a 3 morphs into a 7.
 import { decode, encode, floatsToImage, interpolate, strip } from '../src/index.js';
-import type { ImageDataset, Vae } from '../src/index.js';
+import type { ImageDataset, LatentModel } from '../src/index.js';
 import { paint } from './dom.js';
 
 const STRIP_STEPS = 10;
@@ -19,14 +21,14 @@ export interface InterpolationElements {
 }
 
 export class Interpolation {
-  private ends: { a: Float32Array; b: Float32Array } | null = null;
+  private ends: { a: Float32Array; b: Float32Array; labels: [number, number] } | null = null;
   private busy = false;
   private again = false;
 
   constructor(
     private readonly el: InterpolationElements,
     private readonly test: ImageDataset,
-    private readonly model: () => Vae,
+    private readonly model: () => LatentModel,
     private readonly onError: (e: Error) => void,
   ) {
     for (const input of [el.a, el.b]) {
@@ -47,10 +49,12 @@ export class Interpolation {
     images.set(this.test.images.subarray(ib * size, (ib + 1) * size), size);
     paint(this.el.aImage, floatsToImage(images.subarray(0, size), cols, rows));
     paint(this.el.bImage, floatsToImage(images.subarray(size), cols, rows));
-    const { mu } = await encode(model, images, 2);
+    const labels: [number, number] = [this.test.labels[ia], this.test.labels[ib]];
+    const { mu } = await encode(model, images, 2, labels);
     const L = model.config.latent;
-    this.ends = { a: mu.slice(0, L), b: mu.slice(L) };
-    const steps = await interpolate(model, this.ends.a, this.ends.b, STRIP_STEPS);
+    this.ends = { a: mu.slice(0, L), b: mu.slice(L), labels };
+    const ts = Array.from({ length: STRIP_STEPS }, (_, s) => s / (STRIP_STEPS - 1));
+    const steps = await interpolate(model, this.ends.a, this.ends.b, STRIP_STEPS, blend(model.config.classes, labels, ts));
     paint(this.el.strip, strip(steps, STRIP_STEPS, rows, cols, { pad: 2 }));
     this.slide();
   }
@@ -85,10 +89,21 @@ export class Interpolation {
     if (!this.ends) return;
     const model = this.model();
     const t = Number(this.el.t.value);
-    const { a, b } = this.ends;
+    const { a, b, labels } = this.ends;
     // A reset to another latent size: the ends are stale until the refresh that follows it.
     if (a.length !== model.config.latent) return;
     const z = a.map((v, j) => (1 - t) * v + t * b[j]);
-    paint(this.el.middle, floatsToImage(await decode(model, z, 1), model.config.imageCols, model.config.imageRows));
+    paint(this.el.middle, floatsToImage(await decode(model, z, 1, blend(model.config.classes, labels, [t])), model.config.imageCols, model.config.imageRows));
   }
+}
+
+/** Label rows (1 - t) onehot(a) + t onehot(b), one per t; null for an unconditional model. */
+function blend(classes: number, [a, b]: [number, number], ts: number[]): { rows: Float32Array } | null {
+  if (classes === 0) return null;
+  const rows = new Float32Array(ts.length * classes);
+  ts.forEach((t, i) => {
+    rows[i * classes + a] += 1 - t;
+    rows[i * classes + b] += t;
+  });
+  return { rows };
 }

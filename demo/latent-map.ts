@@ -1,9 +1,10 @@
 // The latent map: the test digits' posterior means as points coloured by digit (for
 // a latent size above 2, their first two principal components). Pressing or
-// dragging anywhere on it decodes that point at once. Decodes are coalesced: while
-// one runs, only the latest pointer position waits, so a fast drag never queues up.
-import { decode, encode, floatsToImage, paddedRange } from '../src/index.js';
-import type { ImageDataset, Vae } from '../src/index.js';
+// dragging anywhere on it decodes that point at once (as the picked digit, for a
+// conditional model). Decodes are coalesced: while one runs, only the latest pointer
+// position waits, so a fast drag never queues up.
+import { decode, floatsToImage, paddedRange } from '../src/index.js';
+import type { ImageDataset, LatentModel } from '../src/index.js';
 import { hiDpi, paint } from './dom.js';
 import { project, type Projection } from './pca.js';
 
@@ -30,7 +31,9 @@ export class LatentMap {
     private readonly decodedAt: HTMLElement,
     private readonly note: HTMLElement,
     private readonly test: ImageDataset,
-    private readonly model: () => Vae,
+    private readonly model: () => LatentModel,
+    /** The label decodes use (a conditional model's picked digit). */
+    private readonly digit: () => number,
     private readonly onError: (e: Error) => void,
   ) {
     canvas.addEventListener('pointerdown', (e) => {
@@ -43,21 +46,26 @@ export class LatentMap {
     new ResizeObserver(() => this.draw()).observe(canvas);
   }
 
-  /** Re-encodes the test digits with the current model and redraws; decodes the marked point again. */
-  async refresh(): Promise<void> {
+  /** Redraws with the current model's latent means of the test digits ([n, latent]); decodes the marked point again. */
+  refresh(mu: Float32Array): void {
     const model = this.model();
     const { latent } = model.config;
-    const { mu } = await encode(model, this.test.images, this.test.n);
     if (!mu.every(Number.isFinite)) throw new Error('the latent means are not finite numbers: training diverged. Lower the learning rate and press Reset.');
     const projection = project(mu, this.test.n, latent);
     this.view = { projection, x: paddedRange(projection.points, 0), y: paddedRange(projection.points, 1) };
     this.note.textContent = projection.pca
       ? `Latent size ${latent}: the map shows the first two principal components of the ${this.test.n} test digits' latent means (PCA). A click decodes mean + x·PC1 + y·PC2.`
       : `Latent means of the ${this.test.n} test digits, coloured by digit. Click or drag to decode any point.`;
+    if (model.config.classes > 0) this.note.textContent += ' A conditional VAE is told the digit, so its latent keeps the style and the colours mix; the picked digit decodes.';
     // Keep the marked point while it is on the map; else start at the centre of the digits.
     const m = this.marker;
     const onMap = m && m[0] >= this.view.x[0] && m[0] <= this.view.x[1] && m[1] >= this.view.y[0] && m[1] <= this.view.y[1];
     this.request(onMap ? m : centroid(projection.points));
+  }
+
+  /** Decodes the marked point again (another digit picked). */
+  redecode(): void {
+    if (this.marker) this.request(this.marker);
   }
 
   /** Marks a map point and decodes it (after the decode in flight, if any). */
@@ -91,11 +99,13 @@ export class LatentMap {
         // follows the swap builds the new map and decodes the marked point again.
         if (z.length !== model.config.latent) break;
         const { imageRows: rows, imageCols: cols } = model.config;
-        const pixels = await decode(model, z, 1);
+        const digit = this.digit();
+        const pixels = await decode(model, z, 1, [digit]);
         paint(this.decoded, floatsToImage(pixels, cols, rows));
         const axis = this.view.projection.pca ? 'PC' : 'z';
         this.decodedAt.textContent = `${axis} = (${x.toFixed(2)}, ${y.toFixed(2)})`;
         this.decoded.dataset.point = `${x},${y}`;
+        this.decoded.dataset.digit = model.config.classes > 0 ? String(digit) : '';
       }
     } catch (e) {
       this.onError(e as Error);

@@ -6,14 +6,9 @@
 // the page's next epoch, so a resumed run continues with a fresh permutation instead
 // of starting over at epoch 1. Losses arrive through onStep from the trainer's
 // asynchronous reads; nothing is read back per step.
-import { evaluateImages, Trainer, Vae } from '../src/index.js';
-import type { EpochMetrics, Gpu, Split, StepProgress, VaeConfig } from '../src/index.js';
-
-export interface ModelSettings {
-  hidden: number;
-  latent: number;
-  beta: number;
-}
+import { createModel, evaluateImages, Trainer } from '../src/index.js';
+import type { DenseConfig, EpochMetrics, Gpu, LatentModel, Split, StepProgress } from '../src/index.js';
+import { configFor, type ModelSettings } from './family.js';
 
 export interface OptimSettings {
   lr: number;
@@ -32,9 +27,14 @@ export interface SessionEvents {
 
 export const SEED = 1;
 const LOSS_EVERY = 10;
+/**
+ * The page trains until paused, but fit takes a finite epoch count (the learning-rate
+ * schedule needs the run's length, even a constant one): far more than anyone trains.
+ */
+const EPOCHS = 1_000_000;
 
 export class Session {
-  model: Vae;
+  model: LatentModel;
   /** Epochs finished on the current model in this page. */
   epoch = 0;
   /** Epochs a loaded checkpoint had been trained before (its config's epochs_done). */
@@ -94,13 +94,13 @@ export class Session {
   }
 
   /** Replaces the model with a checkpoint's (config and parameters already decoded and checked). */
-  async load(config: VaeConfig, values: Record<string, Float32Array>, priorEpochs: number): Promise<void> {
+  async load(config: DenseConfig, values: Record<string, Float32Array>, priorEpochs: number): Promise<void> {
     const { rows, cols } = this.data.train;
     if (config.imageRows !== rows || config.imageCols !== cols) {
       throw new Error(`this checkpoint is for ${config.imageRows}x${config.imageCols} images, but the demo's digits are ${rows}x${cols}; load a checkpoint trained on MNIST-sized images`);
     }
     await this.pause();
-    this.replace(new Vae(this.gpu, config, { values }));
+    this.replace(createModel(this.gpu, config, { values }));
     this.priorEpochs = priorEpochs;
     await this.introduce();
   }
@@ -121,12 +121,12 @@ export class Session {
     };
   }
 
-  private createModel(s: ModelSettings): Vae {
+  private createModel(s: ModelSettings): LatentModel {
     const { rows, cols } = this.data.train;
-    return new Vae(this.gpu, { ...s, inputSize: rows * cols, imageRows: rows, imageCols: cols }, { seed: SEED });
+    return createModel(this.gpu, configFor(s, rows, cols), { seed: SEED });
   }
 
-  private replace(model: Vae): void {
+  private replace(model: LatentModel): void {
     this.trainer?.dispose();
     this.trainer = null;
     this.optim = null;
@@ -143,8 +143,7 @@ export class Session {
     const n = this.data.train.n;
     if (optim.batchSize > n) throw new Error(`batch size ${optim.batchSize} is larger than the ${n} training digits; choose a smaller batch size`);
     this.trainer?.dispose();
-    // The page trains until paused: fit's epoch count is unbounded (see loop()).
-    this.trainer = new Trainer(this.gpu, this.model, this.data, { ...optim, epochs: Infinity, seed: SEED, lossEvery: LOSS_EVERY });
+    this.trainer = new Trainer(this.gpu, this.model, this.data, { ...optim, epochs: EPOCHS, seed: SEED, lossEvery: LOSS_EVERY });
     // Continue the noise sequence rather than replaying the first steps' draws.
     this.trainer.globalStep = this.steps;
     this.optim = optim;

@@ -1,15 +1,19 @@
-// The Train card: the settings controls, start/pause/reset, the live numbers, the
-// two loss charts and the per-epoch table. It only displays; app.ts connects it to
-// the session.
-import type { EpochMetrics, StepProgress, VaeConfig } from '../src/index.js';
+// The Train card: the settings controls (the model selector among them),
+// start/pause/reset, the live numbers, the two loss charts and the per-epoch table.
+// It only displays; app.ts connects it to the session.
+import type { DenseConfig, EpochMetrics, StepProgress } from '../src/index.js';
 import { LineChart } from './chart.js';
 import { byId, formatNumber } from './dom.js';
-import type { ModelSettings, OptimSettings } from './session.js';
+import { FAMILIES, familyOf, isFamily, type Family, type ModelSettings } from './family.js';
+import type { OptimSettings } from './session.js';
 
 export class TrainingPanel {
   readonly start = byId('start', HTMLButtonElement);
   readonly pause = byId('pause', HTMLButtonElement);
   readonly reset = byId('reset', HTMLButtonElement);
+  /** The model selector; app.ts rebuilds the model when it changes. */
+  readonly family = byId('family', HTMLSelectElement);
+  private readonly about = byId('family-about', HTMLElement);
   private readonly hidden = byId('hidden', HTMLSelectElement);
   private readonly latent = byId('latent', HTMLSelectElement);
   private readonly beta = byId('beta', HTMLInputElement);
@@ -31,10 +35,20 @@ export class TrainingPanel {
   private readonly kl = new LineChart(byId('kl-chart', HTMLCanvasElement), 'Test KL divergence per image (nats) by epoch', [{ name: 'test KL', color: '#7c3aed', points: [] }]);
   private lastBatchLoss = NaN;
 
+  constructor() {
+    this.family.replaceChildren(...Object.entries(FAMILIES).map(([value, f]) => new Option(f.label, value)));
+    // A new choice starts from its preset β (the β-VAE's 4); β stays editable.
+    this.family.addEventListener('change', () => this.showFamily(this.selectedFamily(), true));
+    this.showFamily('vae', true);
+  }
+
   modelSettings(): ModelSettings {
     const beta = Number(this.beta.value);
-    if (this.beta.value.trim() === '' || !Number.isFinite(beta) || beta < 0) throw new Error(`β must be a number >= 0, got '${this.beta.value}'; 1 is the standard VAE`);
-    return { hidden: Number(this.hidden.value), latent: Number(this.latent.value), beta };
+    const family = this.selectedFamily();
+    if (FAMILIES[family].beta !== null && (this.beta.value.trim() === '' || !Number.isFinite(beta) || beta < 0)) {
+      throw new Error(`β must be a number >= 0, got '${this.beta.value}'; 1 is the standard VAE`);
+    }
+    return { family, hidden: Number(this.hidden.value), latent: Number(this.latent.value), beta };
   }
 
   optimSettings(): OptimSettings {
@@ -42,10 +56,26 @@ export class TrainingPanel {
   }
 
   /** Shows a loaded model's settings in the controls (adding an option the lists lack). */
-  showModel(config: VaeConfig): void {
+  showModel(config: DenseConfig): void {
     setSelect(this.hidden, config.hidden[0]);
     setSelect(this.latent, config.latent);
-    this.beta.value = String(config.beta);
+    this.showFamily(familyOf(config), false);
+    if (config.kind !== 'ae') this.beta.value = String(config.beta);
+  }
+
+  private selectedFamily(): Family {
+    const v = this.family.value;
+    if (!isFamily(v)) throw new Error(`unknown model '${v}' in the selector`);
+    return v;
+  }
+
+  private showFamily(family: Family, preset: boolean): void {
+    const f = FAMILIES[family];
+    this.family.value = family;
+    this.about.textContent = f.about;
+    this.beta.disabled = f.beta === null;
+    if (f.beta === null) this.beta.value = '0';
+    else if (preset) this.beta.value = String(f.beta);
   }
 
   /** A new model: the charts and table start again from its epoch-0 test loss. */

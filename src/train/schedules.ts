@@ -44,7 +44,7 @@ export interface LrOptions {
   schedule: LrSchedule;
   /** Warm-up steps (0 for none). */
   warmup: number;
-  /** Training steps in all, warm-up included. */
+  /** Training steps in all, warm-up included; Infinity for an open-ended run (not with cosine). */
   totalSteps: number;
   /** The cosine schedule's floor (default 0). */
   min?: number;
@@ -58,7 +58,7 @@ export function lrAt(step: number, options: LrOptions): number {
   if (!isCount(step, 0)) throw new Error(`lrAt: step must be a whole number >= 0, got ${step}`);
   if (!(Number.isFinite(base) && base >= 0)) throw new Error(`lrAt: base learning rate must be finite and >= 0, got ${base}`);
   if (!isCount(warmup, 0)) throw new Error(`lrAt: warmup must be a whole number of steps >= 0, got ${warmup}`);
-  if (!isCount(totalSteps, 0)) throw new Error(`lrAt: totalSteps must be a whole number >= 0, got ${totalSteps}`);
+  if (!(totalSteps === Infinity || isCount(totalSteps, 0))) throw new Error(`lrAt: totalSteps must be a whole number >= 0 or Infinity, got ${totalSteps}`);
   if (warmup > totalSteps) throw new Error(`lrAt: warm-up (${warmup} steps) is longer than the run (${totalSteps} steps); shorten the warm-up or train longer`);
   if (!Number.isFinite(min)) throw new Error(`lrAt: min learning rate must be finite, got ${min}`);
   if (step < warmup) return (base * (step + 1)) / warmup;
@@ -67,6 +67,7 @@ export function lrAt(step: number, options: LrOptions): number {
     case 'constant':
       return base;
     case 'cosine': {
+      if (totalSteps === Infinity) throw new Error('lrAt: the cosine schedule decays over the run, so it needs a run of known length (finite epochs)');
       const d = totalSteps - warmup;
       if (t >= d) return min;
       return min + ((base - min) * (1 + Math.cos((Math.PI * t) / d))) / 2;

@@ -1,9 +1,12 @@
 // The browser demo end to end in headless Chromium on SwiftShader: the page acquires
 // WebGPU, trains a small model on a subset (?train=2000&test=500) until the test loss
-// has fallen, draws its canvases, decodes clicked map points, saves its model, loads
+// has fallen, draws its canvases, decodes clicked map points, traverses a latent
+// dimension, denoises and inpaints (erasing with mouse drags), saves its model, loads
 // a checkpoint trained in Node through the file picker and its own one by URL (both
-// evaluated alike in Node), and explains a browser without WebGPU. Screenshots go to
-// test-artifacts/browser/ (git-ignored) for a person to look at.
+// evaluated alike in Node), trains every model of the family (beta-VAE, plain
+// autoencoder, conditional VAE, whose digit picker changes the samples), opens with a
+// run the server preloads (--checkpoint), and explains a browser without WebGPU.
+// Screenshots go to test-artifacts/browser/ (git-ignored) for a person to look at.
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,13 +44,17 @@ beforeAll(async () => {
   await trainNodeCheckpoint(nodeGpu, digits, join(work, 'node-run'), SEED);
   server = await serveDemo({ port: 0 });
   browser = await launchChromium();
-  page = await browser.context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    // The page logs what its error box shows; the one this test provokes is expected.
+  page = watch(await browser.context.newPage());
+});
+
+/** Collects a page's errors and logged errors; the page logs what its error box shows, and the one this test provokes is expected. */
+function watch(p: Page): Page {
+  p.on('pageerror', (e) => pageErrors.push(e.message));
+  p.on('console', (m) => {
     if (m.type() === 'error' && !m.text().includes(PROVOKED)) pageErrors.push(m.text());
   });
-});
+  return p;
+}
 
 afterAll(async () => {
   if (nodeGpu) await closeNodeGpu(nodeGpu);
@@ -79,6 +86,21 @@ function ink(p: Page, id: string) {
   }, id);
 }
 
+/** A canvas's pixels as a data URL, to tell whether it changed. */
+function pixels(p: Page, id: string): Promise<string> {
+  return p.$eval(`#${id}`, (c) => (c as HTMLCanvasElement).toDataURL());
+}
+
+/** Waits until a canvas no longer shows `before`. */
+async function changed(p: Page, id: string, before: string): Promise<void> {
+  await p.waitForFunction(([id, prev]) => (document.getElementById(id) as HTMLCanvasElement).toDataURL() !== prev, [id, before] as const);
+}
+
+/** Sets a range input as a drag would (playwright's fill dispatches input and change). */
+async function slide(p: Page, selector: string, value: number): Promise<void> {
+  await p.locator(selector).fill(String(value));
+}
+
 /** Clicks the latent map at a fraction of its size and returns the decoded picture once it changed. */
 async function clickMap(p: Page, fx: number, fy: number): Promise<string> {
   const before = await p.$eval('#decoded', (c) => (c as HTMLCanvasElement).dataset.point ?? '');
@@ -95,6 +117,9 @@ describe('browser demo', () => {
     await waitReady(page);
     expect(await page.textContent('#adapter')).toMatch(/swiftshader/i);
     expect(await page.textContent('#stat-data')).toBe(`${TRAIN} train · ${TEST} test`);
+    expect(await page.$$eval('#family option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['vae', 'beta', 'cvae', 'ae']);
+    expect(await page.inputValue('#family')).toBe('vae');
+    expect(await page.$eval('#digit-picker', (f) => (f as HTMLFieldSetElement).disabled)).toBe(true);
     // A small model, quick on a CPU adapter.
     await page.selectOption('#hidden', '32');
     await page.selectOption('#latent', '2');
@@ -119,7 +144,7 @@ describe('browser demo', () => {
     epochs = Math.max(...losses.keys());
     expect(losses.get(1)!).toBeLessThan(losses.get(0)!);
     expect(losses.get(epochs)!).toBeLessThan(losses.get(1)!);
-    for (const id of ['reconstructions', 'samples', 'interp-strip', 'decoded']) {
+    for (const id of ['reconstructions', 'samples', 'interp-strip', 'decoded', 'inpaint-recon', 'inpaint-filled', 'denoise', 'traverse-image', 'traverse-strip']) {
       const drawn = await ink(page, id);
       expect(drawn.width, id).toBeGreaterThan(0);
       expect(drawn.colours, `${id} has too few grey levels to be a drawing`).toBeGreaterThan(10);
@@ -147,6 +172,72 @@ describe('browser demo', () => {
     await page.locator('.explore').screenshot({ path: join(ARTIFACTS, 'explore.png') });
   });
 
+  it('traverses a latent dimension: a slider moves the decoded image', async () => {
+    // Latent size 2: one slider per dimension, ordered by KL, each showing its KL.
+    const sliders = page.locator('#traverse-sliders input[type="range"]');
+    expect(await sliders.count()).toBe(2);
+    expect(await page.textContent('#traverse-note')).toMatch(/^Ordered by KL/);
+    const kl = await page.$$eval('#traverse-sliders .score', (els) => els.map((e) => Number(e.textContent!.replace('KL ', ''))));
+    expect(kl[0]).toBeGreaterThanOrEqual(kl[1]);
+    const before = await pixels(page, 'traverse-image');
+    const first = sliders.first();
+    const value = Number(await first.inputValue());
+    await slide(page, '#traverse-sliders input >> nth=0', value > 0 ? -2.5 : 2.5);
+    await changed(page, 'traverse-image', before);
+    expect((await ink(page, 'traverse-image')).colours).toBeGreaterThan(10);
+  });
+
+  it('denoises: the noise slider changes the noisy and reconstructed rows', async () => {
+    const before = await pixels(page, 'denoise');
+    await slide(page, '#noise', 0.9);
+    await page.waitForSelector('#denoise[data-sigma="0.9"]');
+    await changed(page, 'denoise', before);
+    expect(await page.textContent('#noise-out')).toBe('0.90');
+    const grid = await ink(page, 'denoise');
+    // Eight digits in three rows (clean, noisy, reconstructed), tiles of 28 with a 2-pixel pad.
+    expect([grid.width, grid.height]).toEqual([8 * 30 + 2, 3 * 30 + 2]);
+    const noisy = await pixels(page, 'denoise');
+    await slide(page, '#noise', 0);
+    await page.waitForSelector('#denoise[data-sigma="0"]');
+    await changed(page, 'denoise', noisy);
+  });
+
+  it('inpaints: erasing with the mouse changes the reconstruction, and Restore brings it back', async () => {
+    await page.waitForSelector('#inpaint-recon[data-hidden="0"]');
+    const whole = await pixels(page, 'inpaint-recon');
+    const original = await pixels(page, 'inpaint-filled');
+    const editor = (await page.locator('#inpaint-input').boundingBox())!;
+    // Four strokes across the middle of the digit.
+    for (const fy of [0.35, 0.45, 0.55, 0.65]) {
+      await page.mouse.move(editor.x + 0.15 * editor.width, editor.y + fy * editor.height);
+      await page.mouse.down();
+      await page.mouse.move(editor.x + 0.85 * editor.width, editor.y + fy * editor.height, { steps: 12 });
+      await page.mouse.up();
+    }
+    const hidden = Number(await page.$eval('#inpaint-input', (c) => (c as HTMLCanvasElement).dataset.hidden));
+    // Each stroke about 20 pixels long and 3 wide; the strokes barely overlap.
+    expect(hidden).toBeGreaterThan(150);
+    expect(hidden).toBeLessThan(350);
+    expect(await page.textContent('#inpaint-note')).toContain(`${hidden} of 784 pixels erased`);
+    await page.waitForSelector(`#inpaint-filled[data-hidden="${hidden}"]`);
+    expect(await pixels(page, 'inpaint-recon')).not.toBe(whole);
+    expect(await pixels(page, 'inpaint-filled')).not.toBe(original);
+    for (const id of ['inpaint-input', 'inpaint-recon', 'inpaint-filled']) {
+      const drawn = await ink(page, id);
+      expect([drawn.width, drawn.height], id).toEqual([28, 28]);
+      expect(drawn.colours, `${id} is not a drawing`).toBeGreaterThan(10);
+    }
+    await page.locator('.tools').screenshot({ path: join(ARTIFACTS, 'tools.png') });
+    await page.click('#inpaint-restore');
+    await page.waitForSelector('#inpaint-recon[data-hidden="0"]');
+    // The same input to the same model: the un-erased reconstruction again.
+    expect(await pixels(page, 'inpaint-recon')).toBe(whole);
+    const first = await pixels(page, 'inpaint-input');
+    await page.click('#inpaint-next');
+    await changed(page, 'inpaint-input', first);
+    expect(await page.textContent('#inpaint-note')).toMatch(/^Test digit #1 /);
+  });
+
   it('downloads the model trained in the page as model.safetensors + config.json', async () => {
     const downloads = [page.waitForEvent('download', (d) => d.suggestedFilename() === 'model.safetensors'), page.waitForEvent('download', (d) => d.suggestedFilename() === 'config.json')];
     await page.click('#ckpt-download');
@@ -154,7 +245,7 @@ describe('browser demo', () => {
     await weights.saveAs(join(work, 'page-run', 'model.safetensors'));
     await config.saveAs(join(work, 'page-run', 'config.json'));
     const saved = decodeConfig(await readFile(join(work, 'page-run', 'config.json'), 'utf8'));
-    expect(saved.model).toMatchObject({ hidden: 32, latent: 2 });
+    expect(saved.model).toMatchObject({ kind: 'vae', classes: 0, hidden: [32], latent: 2 });
     expect(saved.training).toMatchObject({ epochs_done: epochs, batchSize: 32, train_images: TRAIN });
     const values = decodeCheckpoint(new Uint8Array(await readFile(join(work, 'page-run', 'model.safetensors'))), parameterSpecs(saved.model));
     expect(values['fc1.weight'].length).toBe(32 * 784);
@@ -197,6 +288,80 @@ describe('browser demo', () => {
     expect(Math.abs(reloaded - node) / node).toBeLessThan(SAME_LOSS);
   });
 
+  // The conditional VAE last, so the next test finds it in the page.
+  it.each([
+    { family: 'beta', label: 'β-VAE' },
+    { family: 'ae', label: 'plain autoencoder' },
+    { family: 'cvae', label: 'conditional VAE' },
+  ] as const)('rebuilds the model as a $label when it is chosen, and trains it until the test loss falls', async ({ family, label }) => {
+    await page.selectOption('#family', family);
+    await page.waitForSelector('body[data-state="busy"]');
+    await waitReady(page);
+    expect([...(await testLosses(page)).keys()]).toEqual([0]);
+    expect(await page.$eval('#family', (s) => (s as HTMLSelectElement).selectedOptions[0].text)).toBe(label);
+    expect(await page.$eval('#beta', (b) => [(b as HTMLInputElement).value, (b as HTMLInputElement).disabled])).toEqual(family === 'beta' ? ['4', false] : family === 'ae' ? ['0', true] : ['1', false]);
+    expect(await page.$eval('#digit-picker', (f) => (f as HTMLFieldSetElement).disabled)).toBe(family !== 'cvae');
+    await page.click('#start');
+    await page.waitForSelector('#metrics tr[data-epoch="2"]', { timeout: 90_000 });
+    await page.click('#pause');
+    await waitReady(page);
+    const losses = await testLosses(page);
+    const last = Math.max(...losses.keys());
+    expect(losses.get(1)!).toBeLessThan(losses.get(0)!);
+    expect(losses.get(last)!).toBeLessThan(losses.get(1)!);
+    // The autoencoder has no KL term: its KL column is 0, and its traversal is ordered by variance.
+    const kl = await page.$eval('#metrics tbody tr', (tr) => Number(tr.children[4].textContent));
+    if (family === 'ae') {
+      expect(kl).toBe(0);
+      expect(await page.textContent('#traverse-note')).toMatch(/variance of the code/);
+    } else expect(kl).toBeGreaterThan(0);
+  });
+
+  it('draws the picked digit on a conditional model: samples and map points change with the label', async () => {
+    expect(await page.$eval('#samples', (c) => (c as HTMLCanvasElement).dataset.digit)).toBe('0');
+    const samples = await pixels(page, 'samples');
+    const decoded = await pixels(page, 'decoded');
+    await page.click('#digit-picker button[data-digit="7"]');
+    expect(await page.getAttribute('#digit-picker button[data-digit="7"]', 'aria-pressed')).toBe('true');
+    await page.waitForSelector('#samples[data-digit="7"]');
+    await page.waitForSelector('#decoded[data-digit="7"]');
+    // The same prior draws and the same map point, another label.
+    expect(await pixels(page, 'samples')).not.toBe(samples);
+    expect(await pixels(page, 'decoded')).not.toBe(decoded);
+    await clickMap(page, 0.4, 0.6);
+    expect(await page.$eval('#decoded', (c) => (c as HTMLCanvasElement).dataset.digit)).toBe('7');
+    await page.screenshot({ path: join(ARTIFACTS, 'conditional.png'), fullPage: true });
+  });
+
+  it('opens with the run the server preloads (--checkpoint), without a click, and can train it on', async () => {
+    const preloading = await serveDemo({ port: 0, checkpoint: join(work, 'node-run') });
+    const p = watch(await browser.context.newPage());
+    try {
+      await p.goto(`${preloading.url}?train=${TRAIN}&test=${TEST}`);
+      await p.waitForFunction(() => document.getElementById('ckpt-status')!.textContent!.startsWith('Preloaded'), undefined, { timeout: 60_000 });
+      await waitReady(p);
+      expect(await p.textContent('#ckpt-status')).toContain('(--checkpoint node-run)');
+      expect(await p.inputValue('#hidden')).toBe(String(NODE_MODEL.hidden));
+      expect(await p.inputValue('#latent')).toBe(String(NODE_MODEL.latent));
+      expect(await p.inputValue('#family')).toBe('vae');
+      const losses = await testLosses(p);
+      expect([...losses.keys()]).toEqual([0]);
+      const node = await nodeTestLoss(nodeGpu, digits, join(work, 'node-run'), TEST, SEED);
+      expect(Math.abs(losses.get(0)! - node) / node).toBeLessThan(SAME_LOSS);
+      // Latent size 3: three traversal sliders.
+      expect(await p.locator('#traverse-sliders input').count()).toBe(NODE_MODEL.latent);
+      await p.screenshot({ path: join(ARTIFACTS, 'preloaded.png'), fullPage: true });
+      await p.click('#start');
+      await p.waitForSelector('#metrics tr[data-epoch="1"]', { timeout: 60_000 });
+      await p.click('#pause');
+      await waitReady(p);
+      expect((await testLosses(p)).get(1)!).toBeLessThan(node);
+    } finally {
+      await p.close();
+      await preloading.close();
+    }
+  });
+
   it('says what is missing, and what to do, in a browser without WebGPU', async () => {
     const plain = await launchChromium({ webgpu: false });
     try {
@@ -206,6 +371,8 @@ describe('browser demo', () => {
       const message = await p.textContent('#error');
       expect(message).toMatch(/^WebGPU is not available: /);
       expect(message).toMatch(/Chrome or Edge 113\+/);
+      // The controls are filled in even so, the model selector among them.
+      expect(await p.inputValue('#family')).toBe('vae');
       await p.screenshot({ path: join(ARTIFACTS, 'no-webgpu.png') });
     } finally {
       await plain.close();

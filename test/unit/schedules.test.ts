@@ -53,6 +53,12 @@ describe('lrAt', () => {
     assertClose(lrs([0, 1, 2, 3, 4, 5, 7, 8, 10, 11], o), [0.5, 1, 1, 1, 1, 0.5, 0.5, 0.25, 0.25, 0.125], exact, 'step');
   });
 
+  it('an open-ended run (totalSteps Infinity) keeps constant and step schedules', () => {
+    const o = { base: 0.5, warmup: 2, totalSteps: Infinity };
+    expect(lrAt(10 ** 9, { ...o, schedule: { kind: 'constant' } })).toBe(0.5);
+    expect(lrAt(12, { ...o, schedule: { kind: 'step', every: 5, gamma: 0.5 } })).toBe(0.125);
+  });
+
   it('rejects bad arguments with one-line errors', () => {
     const o = { base: 1, schedule: { kind: 'constant' } as const, warmup: 5, totalSteps: 10 };
     const bad: [number, Parameters<typeof lrAt>[1], RegExp][] = [
@@ -62,6 +68,8 @@ describe('lrAt', () => {
       [0, { ...o, base: NaN }, /base learning rate must be finite/],
       [6, { ...o, schedule: { kind: 'step', every: 0, gamma: 0.5 } }, /every >= 1/],
       [6, { ...o, schedule: { kind: 'step', every: 2, gamma: 0 } }, /gamma > 0/],
+      [6, { ...o, schedule: { kind: 'cosine' }, totalSteps: Infinity }, /needs a run of known length/],
+      [6, { ...o, totalSteps: 2.5 }, /totalSteps must be a whole number >= 0 or Infinity/],
     ];
     for (const [step, options, message] of bad) {
       expect(() => lrAt(step, options)).toThrow(message);
