@@ -22,6 +22,8 @@ export interface Saved {
   /** Columns start .. start+width of x; the rule places the gradient back. */
   slice: { start: number; width: number };
   add: Record<string, never>;
+  /** The same values under another shape (a view: no copy). */
+  reshape: { shape: readonly number[] };
   /** x ⊙ mask with a constant mask. */
   maskMul: { mask: Tensor };
   /** The fused losses compute their input gradients in the forward pass. */
@@ -88,6 +90,15 @@ export function split(tape: Tape, x: Var, widths: readonly number[]): Var[] {
     start += w;
     return piece;
   });
+}
+
+/** x's values under another shape with as many elements (flatten, unflatten); a view, no copy. */
+export function reshape(tape: Tape, x: Var, shape: readonly number[]): Var {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size !== x.value.size) throw new ShapeError(`reshape: [${x.value.shape.join(', ')}] has ${x.value.size} elements, [${shape.join(', ')}] would have ${size}`);
+  const out = new Var(x.value.view(shape), x.requiresGrad, x.name);
+  tape.record('reshape', [x], [out], { shape: x.value.shape }, []);
+  return out;
 }
 
 /** a + b, elementwise (same shapes). */

@@ -70,6 +70,11 @@ export const gradRules: { [K in OpName]: (tape: Tape, node: Node<K>) => void } =
     passThrough(tape, b, dy);
   },
 
+  // The gradient of a view is the gradient viewed back.
+  reshape(tape, { inputs: [x], outputs: [y], saved }) {
+    passThrough(tape, x, tape.upstream(y).view(saved.shape));
+  },
+
   maskMul(tape, { inputs: [x], outputs: [y], saved }) {
     const dx = tape.target(x);
     if (dx) mul(tape.gpu, tape.upstream(y), saved.mask, dx);

@@ -12,14 +12,12 @@
 // from one seeded stream, so a seed gives the same weights as earlier versions.
 import { concat } from '../autograd/ops.js';
 import { Var, type Tape } from '../autograd/tape.js';
-import type { Gpu } from '../gpu/runtime.js';
 import { Linear } from '../nn/linear.js';
 import { Mlp } from '../nn/mlp.js';
 import { initOf, specsOf, type Layer } from '../nn/module.js';
-import { ParameterStore, type ParameterSpec } from '../nn/parameters.js';
-import { mulberry32 } from '../random.js';
+import type { ParameterSpec, ParameterStore } from '../nn/parameters.js';
 import type { DenseConfig } from './config.js';
-import type { Batch, LatentModel, LossHyper, ModelLoss } from './model.js';
+import type { Network } from './network.js';
 
 export interface DenseLayers {
   encoder: Mlp;
@@ -69,50 +67,22 @@ export function constant(t: Var['value'], name: string): Var {
   return new Var(t, false, name);
 }
 
-export interface ModelInit {
-  /** Seed of the initial weights (default 0). */
-  seed?: number;
-  /** Parameter values by name (a checkpoint); overrides seed. */
-  values?: Record<string, Float32Array>;
-}
+/** The dense network as a Network: MLP body, heads, mirrored MLP decoder. */
+export class DenseNetwork implements Network {
+  private readonly l: DenseLayers;
+  readonly layers: readonly Layer[];
 
-/**
- * What the dense VAE and the autoencoder share: the layers, the parameter store, the
- * encoder body and the decoder. A subclass adds its latent head(s) and its loss.
- */
-export abstract class DenseModel implements LatentModel {
-  readonly parameters: ParameterStore;
-  protected readonly layers: DenseLayers;
-
-  constructor(
-    readonly gpu: Gpu,
-    readonly config: DenseConfig,
-    init: ModelInit,
-  ) {
-    this.layers = denseLayers(config);
-    this.parameters = new ParameterStore(gpu, specsOf(this.layers.all));
-    this.parameters.load(init.values ?? initOf(this.layers.all, mulberry32(init.seed ?? 0)));
+  constructor(c: DenseConfig) {
+    this.l = denseLayers(c);
+    this.layers = this.l.all;
   }
 
-  /** The encoder's last hidden layer for inputs x (joined by the labels of a conditional model). */
-  protected hidden(tape: Tape, x: Var, labels: Var | null): Var {
-    return this.layers.encoder.forward(tape, this.parameters, withLabels(tape, x, labels));
+  encode(tape: Tape, store: ParameterStore, x: Var, labels: Var | null): { mu: Var; logvar: Var | null } {
+    const h = this.l.encoder.forward(tape, store, withLabels(tape, x, labels));
+    return { mu: this.l.mu.forward(tape, store, h), logvar: this.l.logvar ? this.l.logvar.forward(tape, store, h) : null };
   }
 
-  abstract encode(tape: Tape, x: Var, labels: Var | null): { mu: Var; logvar: Var | null };
-
-  decode(tape: Tape, z: Var, labels: Var | null): Var {
-    return this.layers.decoder.forward(tape, this.parameters, withLabels(tape, z, labels));
-  }
-
-  abstract loss(tape: Tape, batch: Batch, hyper?: LossHyper): ModelLoss;
-
-  /** The batch's labels as a constant Var (null for an unconditional model). */
-  protected labels(batch: Batch): Var | null {
-    return batch.labels ? constant(batch.labels, 'labels') : null;
-  }
-
-  dispose(): void {
-    this.parameters.dispose();
+  decode(tape: Tape, store: ParameterStore, z: Var, labels: Var | null): Var {
+    return this.l.decoder.forward(tape, store, withLabels(tape, z, labels));
   }
 }

@@ -5,9 +5,9 @@ import type { Gpu } from '../gpu/runtime.js';
 import type { ParameterSpec } from '../nn/parameters.js';
 import { Autoencoder } from './autoencoder.js';
 import { denseConfig, MODEL_KINDS, type DenseConfig } from './config.js';
-import { denseParameterSpecs } from './dense.js';
+import type { ModelInit } from './latent-model.js';
 import type { LatentModel } from './model.js';
-import type { ModelInit } from './dense.js';
+import { parameterSpecsFor } from './networks.js';
 import { Vae } from './vae.js';
 
 /** A validated config from parsed JSON; an old config without "kind" is the classic VAE. */
@@ -22,5 +22,5 @@ export function createModel(gpu: Gpu, config: DenseConfig, init: ModelInit = {})
 }
 
 export function parameterSpecs(config: DenseConfig): ParameterSpec[] {
-  return denseParameterSpecs(config);
+  return parameterSpecsFor(config);
 }

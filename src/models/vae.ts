@@ -1,7 +1,7 @@
-// The dense VAE (Kingma & Welling 2013) with the layout of PyTorch's examples/vae:
-//   h = act(encoder([x | y]))      y: the label's one-hot, for a conditional VAE (Sohn et al. 2015)
-//   mu = fc21 h,  logvar = fc22 h  (the log-variance trick)
-//   z = mu + exp(logvar/2)·eps     (the reparameterisation trick)
+// The VAE objective (Kingma & Welling 2013) over either network (dense: PyTorch's
+// examples/vae layout; conv: src/models/conv.ts):
+//   mu, logvar = encoder([x | y])  y: the label's one-hot, for a conditional VAE (Sohn et al. 2015)
+//   z = mu + exp(logvar/2)·eps     (the reparameterisation trick; logvar: the log-variance trick)
 //   logits = decoder([z | y])      Bernoulli logits, or Gaussian means
 //   loss = reconstruction + beta·KL(q(z|x) || N(0, I)), fused in one kernel
 // beta > 1 is the beta-VAE (Higgins et al. 2017); a batch whose input differs from
@@ -9,26 +9,28 @@
 import { reparameterize, vaeLoss } from '../autograd/ops.js';
 import type { Tape, Var } from '../autograd/tape.js';
 import type { Gpu } from '../gpu/runtime.js';
+import { initOf } from '../nn/module.js';
 import { mulberry32 } from '../random.js';
 import { denseConfig, type DenseConfig } from './config.js';
-import { constant, DenseModel, initialDenseParameters, type ModelInit } from './dense.js';
+import { LatentModelBase, type ModelInit } from './latent-model.js';
 import type { Batch, LossHyper, ModelLoss } from './model.js';
+import { networkFor } from './networks.js';
 
 export type { ModelInit };
 
-export class Vae extends DenseModel {
+export class Vae extends LatentModelBase {
   constructor(gpu: Gpu, config: Parameters<typeof denseConfig>[0] = {}, init: ModelInit = {}) {
     super(gpu, denseConfig({ ...config, kind: 'vae' }), init);
   }
 
-  encode(tape: Tape, x: Var, labels: Var | null): { mu: Var; logvar: Var } {
-    const h = this.hidden(tape, x, labels);
-    return { mu: this.layers.mu.forward(tape, this.parameters, h), logvar: this.layers.logvar!.forward(tape, this.parameters, h) };
+  override encode(tape: Tape, x: Var, labels: Var | null): { mu: Var; logvar: Var } {
+    const e = super.encode(tape, x, labels);
+    return { mu: e.mu, logvar: e.logvar! };
   }
 
   loss(tape: Tape, batch: Batch, hyper: LossHyper = {}): ModelLoss {
-    const labels = this.labels(batch);
-    const { mu, logvar } = this.encode(tape, constant(batch.input, 'x'), labels);
+    const { x, labels } = this.inputs(batch);
+    const { mu, logvar } = this.encode(tape, x, labels);
     const z = reparameterize(tape, mu, logvar, batch.noise);
     const logits = this.decode(tape, z, labels);
     const { likelihood, sigma } = this.config;
@@ -37,7 +39,7 @@ export class Vae extends DenseModel {
   }
 }
 
-/** Initial parameters of a dense model as `new Vae(gpu, config, { seed })` draws them. */
+/** Initial parameters of a model as `createModel(gpu, config, { seed })` draws them. */
 export function initialVaeParameters(c: DenseConfig, seed: number): Record<string, Float32Array> {
-  return initialDenseParameters(c, mulberry32(seed));
+  return initOf(networkFor(c).layers, mulberry32(seed));
 }

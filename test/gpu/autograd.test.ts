@@ -5,7 +5,7 @@
 // one parameter unused, trains in the Trainer without that parameter ever moving on
 // a stale gradient.
 import { describe, expect, it } from 'vitest';
-import { add, concat, maskMul, reconstructionLoss, split, type LossOutputs } from '../../src/autograd/ops.js';
+import { add, concat, maskMul, reconstructionLoss, reshape, split, type LossOutputs } from '../../src/autograd/ops.js';
 import { gradRules } from '../../src/autograd/rules.js';
 import { Tape, Var } from '../../src/autograd/tape.js';
 import { subset } from '../../src/data/dataset.js';
@@ -56,7 +56,7 @@ describe('backward from any scalar root', () => {
     gpu.release(x);
   });
 
-  it('concat, split, add and maskMul compose: gradients match a float64 chain', async () => {
+  it('reshape, concat, split, add and maskMul compose: gradients match a float64 chain', async () => {
     const gpu = await testGpu();
     // logits = [p1 | p0] ⊙ mask + q,  with [p0 | p1] = split(p, [3, 2]); loss = BCE(logits, t).
     const B = 4;
@@ -66,7 +66,8 @@ describe('backward from any scalar root', () => {
     const mask = gpu.upload(mv, [B, 5], 'mask');
     const target = gpu.upload(tv, [B, 5], 'target');
     const tape = new Tape(gpu);
-    const [p0, p1] = split(tape, store.get('p'), [3, 2]);
+    // Through two reshapes (views) first: their gradient is the gradient viewed back.
+    const [p0, p1] = split(tape, reshape(tape, reshape(tape, store.get('p'), [5, B]), [B, 5]), [3, 2]);
     const logits = add(tape, maskMul(tape, concat(tape, p1, p0), mask), store.get('q'));
     const r: LossOutputs = reconstructionLoss(tape, logits, target, { likelihood: 'bernoulli' });
     tape.backward(r.loss, gradRules);
