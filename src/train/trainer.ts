@@ -12,7 +12,7 @@
 // (the few samples left over are seen in other epochs' permutations).
 import { gradRules } from '../autograd/rules.js';
 import { Tape } from '../autograd/tape.js';
-import type { Split } from '../data/dataset.js';
+import type { ImageDataset, Split } from '../data/dataset.js';
 import { WebGpuVaeError } from '../gpu/errors.js';
 import { Live, type Program } from '../gpu/program.js';
 import type { Gpu } from '../gpu/runtime.js';
@@ -91,6 +91,8 @@ export class Trainer {
   private readonly optimizer: Optimizer | null;
   private readonly train: Resident;
   private readonly test: Resident;
+  /** The test split on the host, for the per-dimension KL (encode reads host images). */
+  private readonly testImages: ImageDataset;
   private readonly order: Tensor;
   private readonly epochSum: Tensor;
   private readonly offset = new Live(0);
@@ -121,6 +123,7 @@ export class Trainer {
     this.optimizer = options.unfused ? null : new Optimizer(gpu, model.parameters, { kind: options.optimizer ?? 'adam', lr: this.lr, weightDecay: options.weightDecay });
     this.train = uploadSplit(gpu, data.train, classes);
     this.test = uploadSplit(gpu, data.test, classes);
+    this.testImages = data.test;
     this.order = gpu.empty([data.train.n], 'train.order', 'u32');
     this.epochSum = gpu.empty([3], 'train.epoch-sum');
     this.unfused = options.unfused ? new UnfusedStep(gpu, model as Vae, options) : null;
@@ -144,7 +147,7 @@ export class Trainer {
       if (hooks.signal?.aborted) break;
       const trainSeconds = (performance.now() - start) / 1000;
       const test = await this.evaluate();
-      const latents = isVae(this.model) ? await evaluateLatents(this.model, this.test.images, this.test.labels, this.test.n) : null;
+      const latents = isVae(this.model) ? await evaluateLatents(this.model, this.testImages) : null;
       const m: EpochMetrics = {
         epoch,
         train_loss: trainLoss,

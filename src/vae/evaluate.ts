@@ -2,12 +2,11 @@
 // (the 'evaluate' streams of src/train/batch.ts, step = the batch's first row), so a
 // checkpoint's test loss is the same number every time on a given adapter. It runs
 // on a no-grad tape: no node is recorded and no gradient is written.
-import { Tape, Var } from '../autograd/tape.js';
+import { Tape } from '../autograd/tape.js';
 import type { ImageDataset } from '../data/dataset.js';
 import type { LatentModel, LossHyper, Model } from '../models/model.js';
-import type { Tensor } from '../tensor.js';
 import { gatherBatch, releaseSplit, uploadSplit, type Corruptions, type Resident } from '../train/batch.js';
-import { gatherRows } from '../ops/gather.js';
+import { encode } from './generate.js';
 import { latentStatistics } from './latent-stats.js';
 
 export interface LossSummary {
@@ -65,29 +64,9 @@ export async function evaluateImages(model: Model, ds: ImageDataset, seed: numbe
   }
 }
 
-/** Posterior means and log-variances of a resident image set (labels: its one-hot rows, for a conditional model). */
-export async function encodeResident(model: LatentModel, images: Tensor, labels: Tensor | null, n: number, batchSize = 1000): Promise<{ mu: Float32Array; logvar: Float32Array | null }> {
-  const { gpu, config } = model;
-  const L = config.latent;
-  const mu = new Float32Array(n * L);
-  const logvar = config.kind === 'vae' ? new Float32Array(n * L) : null;
-  const order = gpu.upload(Uint32Array.from({ length: n }, (_, i) => i), [n], 'encode.order', 'u32');
-  await forBatches(n, batchSize, async (start, rows) => {
-    const tape = new Tape(gpu, { grad: false });
-    const x = new Var(tape.own(gatherRows(gpu, images, order, rows, { offset: start })), false, 'x');
-    const y = labels ? new Var(tape.own(gatherRows(gpu, labels, order, rows, { offset: start })), false, 'labels') : null;
-    const e = model.encode(tape, x, y);
-    mu.set(await gpu.read(e.mu.value), start * L);
-    if (logvar && e.logvar) logvar.set(await gpu.read(e.logvar.value), start * L);
-    tape.dispose();
-  });
-  gpu.release(order);
-  return { mu, logvar };
-}
-
-/** A VAE's KL per latent dimension and its active units over a resident image set. */
-export async function evaluateLatents(model: LatentModel, images: Tensor, labels: Tensor | null, n: number): Promise<{ klPerDim: number[]; activeUnits: number }> {
-  const { mu, logvar } = await encodeResident(model, images, labels, n);
-  const s = latentStatistics(mu, logvar!, n, model.config.latent);
+/** A VAE's KL per latent dimension and its active units over a dataset (posterior means and log-variances from encode). */
+export async function evaluateLatents(model: LatentModel, ds: ImageDataset): Promise<{ klPerDim: number[]; activeUnits: number }> {
+  const { mu, logvar } = await encode(model, ds.images, ds.n, model.config.classes ? ds.labels : null);
+  const s = latentStatistics(mu, logvar!, ds.n, model.config.latent);
   return { klPerDim: s.klPerDim, activeUnits: s.activeUnits };
 }
