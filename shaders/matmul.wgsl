@@ -54,6 +54,19 @@ struct Params {
   M: u32,
   N: u32,
   K: u32,
+  // Convolution geometry, read only when CONV != 0 (the matmul passes zeros):
+  // the pixel grid that `pixel` decodes, the image the im2col operand reads
+  // (channels, height, width), the kernel, and stride / padding / dilation.
+  grid_h: u32,
+  grid_w: u32,
+  src_c: u32,
+  src_h: u32,
+  src_w: u32,
+  kernel_h: u32,
+  kernel_w: u32,
+  stride: u32,
+  pad: u32,
+  dilation: u32,
 }
 
 override TRANS_A: bool = false;
@@ -61,6 +74,8 @@ override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
 override ACT: u32 = 0u;
 override ACCUMULATE: bool = false;
+// 0: a plain matmul; 1, 2, 3: the convolution GEMMs CONV_FORWARD, CONV_DATA, CONV_WEIGHT.
+override CONV: u32 = 0u;
 
 // Register block (4 or 8 each), invocations along N (x) and M (y), K step of `main`.
 override REG_M: u32 = 8u;
@@ -170,7 +185,7 @@ fn storeBlock(blk: Block, row0: u32, col0: u32) {
     let row = row0 + r * WG_Y;
     for (var j = 0u; j < cols; j++) {
       let col = col0 + j * WG_X;
-      let at = row * params.N + col;
+      let at = outIndex(row, col);
       var x = quads[(r / 4u) * 2u + j / 4u][r % 4u][j % 4u];
       if (ACCUMULATE) {
         x += c[at];
@@ -188,12 +203,17 @@ fn storeBlock(blk: Block, row0: u32, col0: u32) {
 // op(A)[m, k] and op(B)[k, n], zero outside the matrix.
 fn loadA(m: u32, k: u32) -> f32 {
   if (m >= params.M || k >= params.K) { return 0.0; }
+  if (CONV != 0u) {
+    let at = rowPart(m) + kPart(k);
+    return im2col(at.x, at.y, at.z);
+  }
   if (TRANS_A) { return a[k * params.M + m]; }
   return a[m * params.K + k];
 }
 
 fn loadB(k: u32, n: u32) -> f32 {
   if (k >= params.K || n >= params.N) { return 0.0; }
+  if (CONV != 0u) { return b[n * groupB() + kB(k)]; }
   if (TRANS_B) { return b[n * params.K + k]; }
   return b[k * params.N + n];
 }
@@ -283,6 +303,167 @@ fn direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
     if (REG_M == 8u) { a1 = gatherA(rowsA1 + ka); }
     if (REG_N == 8u) { b1 = gatherB(colsB1 + kb); }
     accumulate(&blk, gatherA(rowsA0 + ka), a1, gatherB(colsB0 + kb), b1);
+  }
+  storeBlock(blk, row0, col0);
+}
+
+// ---- convolutions as implicit GEMMs ----------------------------------------
+//
+// A 2-D convolution over NCHW images is a GEMM whose A operand is the im2col
+// matrix, read in place (never materialised), and whose C is scattered back to
+// NCHW; the register block, epilogue and entry points above are the matmul's. With
+// x [B, C, H, W], a Conv2d weight w [O, C, kh, kw] and y [B, O, Ho, Wo]
+// (Ho = (H + 2·pad - dilation·(kh - 1) - 1) / stride + 1), three GEMMs give the
+// convolution, its two gradients and, by adjointness, the transposed convolution:
+//
+//   CONV_FORWARD  y  = conv(x, w)          M = B·Ho·Wo  N = O  K = C·kh·kw
+//                 rows: output pixels, k: taps (c, i, j); A = x at
+//                 (ho·stride - pad + i·dilation, wo·stride - pad + j·dilation).
+//   CONV_DATA     dx = conv_data(dy, w)    M = B·H·W    N = C  K = O·kh·kw
+//                 rows: input pixels, k: taps (o, i, j); A = dy at
+//                 ((h + pad - i·dilation) / stride, ...) where that divides exactly.
+//                 This is also ConvTranspose2d's forward (weight [in, out, kh, kw]).
+//   CONV_WEIGHT   dwᵀ = conv_weight(x, dy) M = C·kh·kw  N = O  K = B·Ho·Wo
+//                 rows: taps (c, i, j), k: output pixels; stored transposed as dw
+//                 [O, C, kh, kw]. Both layers' weight gradient.
+//
+// Each A element is an image base + a row part + a k part, summed as (offset, h, w)
+// triples: `pixel` decodes a pixel index (b, y, x) of the grid grid_h × grid_w,
+// `tap` a tap index (c, i, j). B is always a tensor [outer, N, G] read as
+// B[k, n] = b[(k / G)·N·G + n·G + k % G] (G: K, kh·kw and Ho·Wo in the three modes):
+// w for the first two, dy for the third.
+// ConvTranspose2d's input gradient is CONV_FORWARD of its output gradient.
+//
+// The CONV_DATA rows of a strided convolution take only every stride-th tap on each
+// axis; the others are read as zeros. A stride-2 layer so does 4× the useful
+// multiply-adds; splitting its rows by pixel parity would remove that (bench/RESULTS.md).
+
+const CONV_FORWARD: u32 = 1u;
+const CONV_DATA: u32 = 2u;
+const CONV_WEIGHT: u32 = 3u;
+
+// (image base offset, h, w) of pixel i = (b, y, x) of the grid.
+fn pixel(i: u32) -> vec3<i32> {
+  let area = params.grid_h * params.grid_w;
+  let p = i % area;
+  let y = i32(p / params.grid_w);
+  let x = i32(p % params.grid_w);
+  let base = i32((i / area) * params.src_c * params.src_h * params.src_w);
+  let pad = i32(params.pad);
+  if (CONV == CONV_DATA) { return vec3(base, y + pad, x + pad); }
+  let s = i32(params.stride);
+  return vec3(base, y * s - pad, x * s - pad);
+}
+
+// (channel offset, dh, dw) of tap i = (c, i, j).
+fn tap(i: u32) -> vec3<i32> {
+  let kk = params.kernel_h * params.kernel_w;
+  let ij = i % kk;
+  let dh = i32((ij / params.kernel_w) * params.dilation);
+  let dw = i32((ij % params.kernel_w) * params.dilation);
+  let offset = i32((i / kk) * params.src_h * params.src_w);
+  if (CONV == CONV_DATA) { return vec3(offset, -dh, -dw); }
+  return vec3(offset, dh, dw);
+}
+
+fn rowPart(m: u32) -> vec3<i32> {
+  if (CONV == CONV_WEIGHT) { return tap(m); }
+  return pixel(m);
+}
+
+fn kPart(k: u32) -> vec3<i32> {
+  if (CONV == CONV_WEIGHT) { return pixel(k); }
+  return tap(k);
+}
+
+// The image at (base, h, w), zero in the padding (and, for CONV_DATA, between the
+// strided positions). Indices are only formed for pixels inside the image. The
+// conditions combine with `&`, not `&&`: short-circuiting would be control flow,
+// which the CPU adapters run as masked SIMD branches (SwiftShader took minutes to
+// compile the kernel that way).
+fn im2col(base: i32, h: i32, w: i32) -> f32 {
+  var inside = (h >= 0) & (w >= 0);
+  var y = u32(max(h, 0));
+  var x = u32(max(w, 0));
+  if (CONV == CONV_DATA) {
+    let s = params.stride;
+    inside = inside & (y % s == 0u) & (x % s == 0u);
+    y = y / s;
+    x = x / s;
+  }
+  inside = inside & (y < params.src_h) & (x < params.src_w);
+  let v = a[select(0u, u32(base) + y * params.src_w + x, inside)];
+  return select(0.0, v, inside);
+}
+
+fn im2col4(base: vec4<i32>, h: vec4<i32>, w: vec4<i32>) -> vec4<f32> {
+  return vec4(im2col(base.x, h.x, w.x), im2col(base.y, h.y, w.y), im2col(base.z, h.z, w.z), im2col(base.w, h.w, w.w));
+}
+
+fn groupB() -> u32 {
+  if (CONV == CONV_DATA) { return params.kernel_h * params.kernel_w; }
+  if (CONV == CONV_WEIGHT) { return params.grid_h * params.grid_w; }
+  return params.K;
+}
+
+// The k-dependent part of B's index (its n part is n·G).
+fn kB(k: u32) -> u32 {
+  let g = groupB();
+  return (k / g) * params.N * g + k % g;
+}
+
+// Where C[row, col] is stored: row-major for the matmul, NCHW (row = (b, pixel),
+// col = channel) for CONV_FORWARD and CONV_DATA, transposed for CONV_WEIGHT.
+fn outIndex(row: u32, col: u32) -> u32 {
+  if (CONV == 0u) { return row * params.N + col; }
+  if (CONV == CONV_WEIGHT) { return col * params.M + row; }
+  let area = params.grid_h * params.grid_w;
+  return (row / area) * params.N * area + col * area + row % area;
+}
+
+// The row parts of four rows, as three vectors (base, h, w).
+struct Rows4 {
+  base: vec4<i32>,
+  h: vec4<i32>,
+  w: vec4<i32>,
+}
+
+fn rows4(first: u32, step: u32) -> Rows4 {
+  let last = params.M - 1u;
+  let r0 = rowPart(min(first, last));
+  let r1 = rowPart(min(first + step, last));
+  let r2 = rowPart(min(first + 2u * step, last));
+  let r3 = rowPart(min(first + 3u * step, last));
+  return Rows4(vec4(r0.x, r1.x, r2.x, r3.x), vec4(r0.y, r1.y, r2.y, r3.y), vec4(r0.z, r1.z, r2.z, r3.z));
+}
+
+fn convA4(r: Rows4, kp: vec3<i32>) -> vec4<f32> {
+  return im2col4(r.base + kp.x, r.h + kp.y, r.w + kp.z);
+}
+
+// conv_direct: the `direct` entry's loop for a convolution GEMM (CONV 1..3): no
+// workgroup memory, each row's decode hoisted out of the K loop, each k's decoded
+// once for the whole register block.
+@compute @workgroup_size(WG_X, WG_Y)
+fn conv_direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let row0 = wid.y * TILE_M + lid.y;
+  let col0 = wid.x * TILE_N + lid.x;
+  let quad = vec4(0u, 1u, 2u, 3u);
+  let rowsA0 = rows4(row0, WG_Y);
+  let rowsA1 = rows4(row0 + 4u * WG_Y, WG_Y);
+  let g = groupB();
+  let colsB0 = min(col0 + WG_X * quad, vec4(params.N - 1u)) * g;
+  let colsB1 = min(col0 + WG_X * (quad + 4u), vec4(params.N - 1u)) * g;
+
+  var blk: Block;
+  for (var k = 0u; k < params.K; k++) {
+    let kp = kPart(k);
+    let kb = kB(k);
+    var a1: vec4<f32>;
+    var b1: vec4<f32>;
+    if (REG_M == 8u) { a1 = convA4(rowsA1, kp); }
+    if (REG_N == 8u) { b1 = gatherB(colsB1 + kb); }
+    accumulate(&blk, convA4(rowsA0, kp), a1, gatherB(colsB0 + kb), b1);
   }
   storeBlock(blk, row0, col0);
 }

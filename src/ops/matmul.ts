@@ -11,7 +11,11 @@ import type { Tensor } from '../tensor.js';
 import { activationCode, type Activation } from './activation.js';
 import { cpuImplementation } from '../gpu/describe.js';
 
-const shader = defineShader('matmul', src);
+/** The GEMM family: the matmul and, as implicit GEMMs, the convolutions (src/ops/conv.ts). */
+export const gemmShader = defineShader('matmul', src);
+
+/** The convolution fields of the shader's uniform, unused by a plain matmul. */
+const NO_CONV = { grid_h: 0, grid_w: 0, src_c: 0, src_h: 0, src_w: 0, kernel_h: 0, kernel_w: 0, stride: 0, pad: 0, dilation: 0 };
 
 export interface MatmulOptions {
   /** A is stored [K, M] and used transposed. */
@@ -94,7 +98,7 @@ export function describeMatmulConfig(c: MatmulConfig): string {
 
 const dims = (t: Tensor) => `[${t.shape.join(', ')}]`;
 
-function checkConfig(gpu: Gpu, c: MatmulConfig): void {
+export function checkConfig(gpu: Gpu, c: MatmulConfig): void {
   const bad = (why: string) => new ShapeError(`matmul: config ${JSON.stringify(c)}: ${why}`);
   if (c.entry !== 'main' && c.entry !== 'direct') throw bad(`entry must be 'main' or 'direct'`);
   if ((c.regM !== 4 && c.regM !== 8) || (c.regN !== 4 && c.regN !== 8)) throw bad('regM and regN must be 4 or 8');
@@ -144,7 +148,7 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
   }
   const c = out ?? gpu.empty([M, N], 'matmul:c');
   gpu.run({
-    shader,
+    shader: gemmShader,
     entry: config.entry,
     constants: {
       TRANS_A: Number(transA),
@@ -159,7 +163,7 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
       ...(config.entry === 'main' ? { TILE_K: config.tileK } : {}),
     },
     bindings: { a, b, bias: bias ?? null, c },
-    params: { M, N, K },
+    params: { M, N, K, ...NO_CONV },
     workgroups: [gridX, gridY],
     cost: { flops: 2 * M * N * K },
   });

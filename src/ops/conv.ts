@@ -1,0 +1,253 @@
+// 2-D convolutions over NCHW images, as implicit GEMMs in shaders/matmul.wgsl (its
+// "convolutions" section derives the three GEMMs). PyTorch's layouts and semantics:
+//   conv2d           x [B, C, H, W], weight [O, C, kh, kw]      -> [B, O, Ho, Wo]
+//   convTranspose2d  x [B, Cin, Hi, Wi], weight [Cin, Cout, kh, kw] -> [B, Cout, H, W]
+// with Ho = floor((H + 2·padding - dilation·(kh - 1) - 1) / stride) + 1, and
+// H = (Hi - 1)·stride - 2·padding + dilation·(kh - 1) + outputPadding + 1.
+// Both take an optional bias per output channel and a fused activation. The
+// gradients are the same GEMMs: a conv's input gradient is the transposed conv's
+// forward (CONV_DATA), a transposed conv's input gradient is a conv's forward, and
+// both weights' gradients are CONV_WEIGHT; bias gradients are channel sums.
+import { ShapeError } from '../gpu/errors.js';
+import { cpuImplementation } from '../gpu/describe.js';
+import type { Gpu } from '../gpu/runtime.js';
+import type { Tensor } from '../tensor.js';
+import { activationCode, type Activation } from './activation.js';
+import { checkConfig, describeMatmulConfig, gemmShader, matmulConfig, type MatmulConfig } from './matmul.js';
+import { sumCols, sumRows } from './reduce.js';
+
+export interface ConvGeometry {
+  stride?: number;
+  padding?: number;
+  dilation?: number;
+}
+
+export interface ConvTransposeGeometry extends ConvGeometry {
+  /** Extra rows and columns on one side of the output (0 <= outputPadding < stride). */
+  outputPadding?: number;
+}
+
+interface Epilogue {
+  /** bias[outChannels], added before the activation. */
+  bias?: Tensor;
+  activation?: Activation;
+}
+
+interface Output {
+  /** Writes (or, with accumulate, adds) the result here; it must have the result's shape. */
+  out?: Tensor;
+  /** out += result, for gradients; takes no bias or activation. */
+  accumulate?: boolean;
+  /** Overrides the automatic kernel choice (tests and tuning); `entry` 'direct' runs `conv_direct`. */
+  config?: MatmulConfig;
+}
+
+export type Conv2dOptions = ConvGeometry & Epilogue & Output;
+export type ConvTranspose2dOptions = ConvTransposeGeometry & Epilogue & Output;
+
+type Mode = 'forward' | 'data' | 'weight';
+const MODE_CODE: Record<Mode, number> = { forward: 1, data: 2, weight: 3 };
+
+/** Stride, padding and dilation with their defaults, checked. */
+function geometry(op: string, g: ConvGeometry): Required<ConvGeometry> {
+  const stride = g.stride ?? 1;
+  const padding = g.padding ?? 0;
+  const dilation = g.dilation ?? 1;
+  if (!Number.isInteger(stride) || stride < 1) throw new ShapeError(`${op}: stride must be an integer >= 1, got ${stride}`);
+  if (!Number.isInteger(dilation) || dilation < 1) throw new ShapeError(`${op}: dilation must be an integer >= 1, got ${dilation}`);
+  if (!Number.isInteger(padding) || padding < 0) throw new ShapeError(`${op}: padding must be an integer >= 0, got ${padding}`);
+  return { stride, padding, dilation };
+}
+
+/** The output size of a convolution along one axis (PyTorch's formula), or an error naming the axis. */
+export function convOutputSize(op: string, axis: string, size: number, kernel: number, g: Required<ConvGeometry>): number {
+  const n = Math.floor((size + 2 * g.padding - g.dilation * (kernel - 1) - 1) / g.stride) + 1;
+  if (n < 1) throw new ShapeError(`${op}: the ${axis} of ${size} with padding ${g.padding} is smaller than the kernel's reach ${g.dilation * (kernel - 1) + 1}; pad more or use a smaller kernel`);
+  return n;
+}
+
+/** The output size of a transposed convolution along one axis. */
+export function convTransposeOutputSize(size: number, kernel: number, g: Required<ConvGeometry>, outputPadding: number): number {
+  return (size - 1) * g.stride - 2 * g.padding + g.dilation * (kernel - 1) + outputPadding + 1;
+}
+
+const dims = (t: Tensor) => `[${t.shape.join(', ')}]`;
+
+function nchw(op: string, what: string, t: Tensor): [number, number, number, number] {
+  if (t.shape.length !== 4) throw new ShapeError(`${op}: ${what} ${dims(t)} must be 4-D [batch, channels, height, width] (NCHW); reshape flat images first`);
+  return t.shape as unknown as [number, number, number, number];
+}
+
+/** One convolution GEMM. `image` is the im2col operand's tensor, `other` the B operand. */
+interface GemmCall {
+  op: string;
+  mode: Mode;
+  image: Tensor;
+  other: Tensor;
+  /** The result's shape; C's rows, columns and depth follow from the mode. */
+  outShape: number[];
+  M: number;
+  N: number;
+  K: number;
+  grid: [number, number];
+  src: [number, number, number];
+  kernel: [number, number];
+  g: Required<ConvGeometry>;
+  epilogue: Epilogue;
+  output: Output;
+}
+
+function convGemm(gpu: Gpu, c: GemmCall): Tensor {
+  const { bias, activation = 'identity' } = c.epilogue;
+  const { out, accumulate = false } = c.output;
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== c.N)) throw new ShapeError(`${c.op}: bias ${dims(bias)} must have shape [${c.N}], one per output channel`);
+  if (out && (out.shape.length !== c.outShape.length || out.shape.some((d, i) => d !== c.outShape[i]))) {
+    throw new ShapeError(`${c.op}: out ${dims(out)} must have shape [${c.outShape.join(', ')}]`);
+  }
+  if (accumulate) {
+    if (!out) throw new ShapeError(`${c.op}: accumulate adds into an existing tensor; pass it as \`out\``);
+    if (bias || activation !== 'identity') throw new ShapeError(`${c.op}: accumulate takes no bias or activation; apply them in a separate op`);
+  }
+  const adapter = cpuImplementation(gpu.adapter) ?? gpu.adapter.kind;
+  const config = c.output.config ?? matmulConfig(adapter, c.M, c.N, c.K);
+  checkConfig(gpu, config);
+  const gridX = Math.ceil(c.N / (config.regN * config.wgX));
+  const gridY = Math.ceil(c.M / (config.regM * config.wgY));
+  const max = gpu.device.limits.maxComputeWorkgroupsPerDimension;
+  if (gridX > max || gridY > max) {
+    throw new ShapeError(`${c.op}: its GEMM [${c.M}, ${c.N}] needs ${gridY} × ${gridX} workgroups (${describeMatmulConfig(config)}), over the device's ${max} per dimension; use a smaller batch`);
+  }
+  const y = out ?? gpu.empty(c.outShape, `${c.op}:out`);
+  gpu.run({
+    shader: gemmShader,
+    entry: config.entry === 'direct' ? 'conv_direct' : 'main',
+    constants: {
+      HAS_BIAS: Number(bias !== undefined),
+      ACT: activationCode(activation),
+      ACCUMULATE: Number(accumulate),
+      CONV: MODE_CODE[c.mode],
+      REG_M: config.regM,
+      REG_N: config.regN,
+      WG_X: config.wgX,
+      WG_Y: config.wgY,
+      ...(config.entry === 'main' ? { TILE_K: config.tileK } : {}),
+    },
+    bindings: { a: c.image, b: c.other, bias: bias ?? null, c: y },
+    params: {
+      M: c.M,
+      N: c.N,
+      K: c.K,
+      grid_h: c.grid[0],
+      grid_w: c.grid[1],
+      src_c: c.src[0],
+      src_h: c.src[1],
+      src_w: c.src[2],
+      kernel_h: c.kernel[0],
+      kernel_w: c.kernel[1],
+      stride: c.g.stride,
+      pad: c.g.padding,
+      dilation: c.g.dilation,
+    },
+    workgroups: [gridX, gridY],
+    cost: { flops: 2 * c.M * c.N * c.K },
+  });
+  return y;
+}
+
+/** nn.Conv2d: y = act(conv(x, weight) + bias), x [B, C, H, W], weight [O, C, kh, kw]. */
+export function conv2d(gpu: Gpu, x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Tensor {
+  const op = 'conv2d';
+  const [B, C, H, W] = nchw(op, 'input', x);
+  const [O, Cw, kh, kw] = nchw(op, 'weight', weight);
+  if (Cw !== C) throw new ShapeError(`${op}: weight ${dims(weight)} takes ${Cw} input channels, the input ${dims(x)} has ${C}`);
+  const g = geometry(op, options);
+  const Ho = convOutputSize(op, 'height', H, kh, g);
+  const Wo = convOutputSize(op, 'width', W, kw, g);
+  return convGemm(gpu, {
+    op, mode: 'forward', image: x, other: weight, outShape: [B, O, Ho, Wo],
+    M: B * Ho * Wo, N: O, K: C * kh * kw, grid: [Ho, Wo], src: [C, H, W], kernel: [kh, kw], g, epilogue: options, output: options,
+  });
+}
+
+/**
+ * A conv's input gradient: dx [B, C, H, W] from dy [B, O, Ho, Wo] and weight
+ * [O, C, kh, kw], for an input of `size` [H, W] (the output size alone does not fix it
+ * when the stride does not divide). With a bias and activation this is
+ * ConvTranspose2d's forward.
+ */
+export function conv2dBackwardData(gpu: Gpu, dy: Tensor, weight: Tensor, size: readonly [number, number], options: Conv2dOptions = {}, op = 'conv2dBackwardData'): Tensor {
+  const [B, O, Ho, Wo] = nchw(op, 'gradient', dy);
+  const [Ow, C, kh, kw] = nchw(op, 'weight', weight);
+  if (Ow !== O) throw new ShapeError(`${op}: weight ${dims(weight)} has ${Ow} output channels, the gradient ${dims(dy)} has ${O}`);
+  const g = geometry(op, options);
+  const [H, W] = size;
+  if (convOutputSize(op, 'height', H, kh, g) !== Ho || convOutputSize(op, 'width', W, kw, g) !== Wo) {
+    throw new ShapeError(`${op}: an input of ${H}×${W} gives a ${convOutputSize(op, 'height', H, kh, g)}×${convOutputSize(op, 'width', W, kw, g)} output, not the gradient's ${Ho}×${Wo}`);
+  }
+  return convGemm(gpu, {
+    op, mode: 'data', image: dy, other: weight, outShape: [B, C, H, W],
+    M: B * H * W, N: C, K: O * kh * kw, grid: [H, W], src: [O, Ho, Wo], kernel: [kh, kw], g, epilogue: options, output: options,
+  });
+}
+
+/** A conv's weight gradient dw [O, C, kh, kw] from its input x [B, C, H, W] and dy [B, O, Ho, Wo]. */
+export function conv2dBackwardWeight(gpu: Gpu, x: Tensor, dy: Tensor, kernel: readonly [number, number], options: ConvGeometry & Output = {}): Tensor {
+  const op = 'conv2dBackwardWeight';
+  const [B, C, H, W] = nchw(op, 'input', x);
+  const [By, O, Ho, Wo] = nchw(op, 'gradient', dy);
+  const [kh, kw] = kernel;
+  const g = geometry(op, options);
+  if (By !== B) throw new ShapeError(`${op}: the input ${dims(x)} and gradient ${dims(dy)} differ in batch size`);
+  if (convOutputSize(op, 'height', H, kh, g) !== Ho || convOutputSize(op, 'width', W, kw, g) !== Wo) {
+    throw new ShapeError(`${op}: the input ${dims(x)} gives a ${convOutputSize(op, 'height', H, kh, g)}×${convOutputSize(op, 'width', W, kw, g)} output, not the gradient's ${Ho}×${Wo}`);
+  }
+  return convGemm(gpu, {
+    op, mode: 'weight', image: x, other: dy, outShape: [O, C, kh, kw],
+    M: C * kh * kw, N: O, K: B * Ho * Wo, grid: [Ho, Wo], src: [C, H, W], kernel: [kh, kw], g, epilogue: {}, output: options,
+  });
+}
+
+function transposeGeometry(op: string, g: ConvTransposeGeometry): { g: Required<ConvGeometry>; outputPadding: number } {
+  const checked = geometry(op, g);
+  const outputPadding = g.outputPadding ?? 0;
+  if (!Number.isInteger(outputPadding) || outputPadding < 0 || outputPadding >= checked.stride) {
+    throw new ShapeError(`${op}: outputPadding must be an integer in 0..stride-1 (${checked.stride - 1}), got ${outputPadding}`);
+  }
+  return { g: checked, outputPadding };
+}
+
+/** nn.ConvTranspose2d: x [B, Cin, Hi, Wi], weight [Cin, Cout, kh, kw] -> act(y + bias) [B, Cout, H, W]. */
+export function convTranspose2d(gpu: Gpu, x: Tensor, weight: Tensor, options: ConvTranspose2dOptions = {}): Tensor {
+  const op = 'convTranspose2d';
+  const [, Cin, Hi, Wi] = nchw(op, 'input', x);
+  const [Cw, , kh, kw] = nchw(op, 'weight', weight);
+  if (Cw !== Cin) throw new ShapeError(`${op}: weight ${dims(weight)} takes ${Cw} input channels, the input ${dims(x)} has ${Cin}`);
+  const { g, outputPadding } = transposeGeometry(op, options);
+  const H = convTransposeOutputSize(Hi, kh, g, outputPadding);
+  const W = convTransposeOutputSize(Wi, kw, g, outputPadding);
+  if (H < 1 || W < 1) throw new ShapeError(`${op}: an input of ${Hi}×${Wi} gives an empty ${H}×${W} output; use less padding`);
+  return conv2dBackwardData(gpu, x, weight, [H, W], { ...options, ...g }, op);
+}
+
+/** A transposed conv's input gradient: the conv of dy [B, Cout, H, W] with its weight [Cin, Cout, kh, kw]. */
+export function convTranspose2dBackwardData(gpu: Gpu, dy: Tensor, weight: Tensor, options: ConvTransposeGeometry & Output = {}): Tensor {
+  const { g } = transposeGeometry('convTranspose2dBackwardData', options);
+  const { out, accumulate, config } = options;
+  return conv2d(gpu, dy, weight, { ...g, out, accumulate, config });
+}
+
+/** A transposed conv's weight gradient [Cin, Cout, kh, kw] from its input x and dy. */
+export function convTranspose2dBackwardWeight(gpu: Gpu, x: Tensor, dy: Tensor, kernel: readonly [number, number], options: ConvTransposeGeometry & Output = {}): Tensor {
+  const { g } = transposeGeometry('convTranspose2dBackwardWeight', options);
+  const { out, accumulate, config } = options;
+  return conv2dBackwardWeight(gpu, dy, x, kernel, { ...g, out, accumulate, config });
+}
+
+/** Per-channel sums of dy [B, C, H, W] (a bias gradient): Σ over batch and pixels. */
+export function channelSums(gpu: Gpu, dy: Tensor, options: { out?: Tensor; accumulate?: boolean } = {}): Tensor {
+  const [B, C, H, W] = nchw('channelSums', 'input', dy);
+  const perImage = sumRows(gpu, dy.view([B * C, H * W]));
+  const sums = sumCols(gpu, perImage.view([B, C]), options);
+  gpu.release(perImage);
+  return sums;
+}
