@@ -5,6 +5,7 @@
 import { ShapeError } from '../gpu/errors.js';
 import { BACKWARD_READS, type Activation } from '../ops/activation.js';
 import { activation as activationKernel } from '../ops/elementwise.js';
+import { conv2d as conv2dKernel, convTranspose2d as convTranspose2dKernel, type ConvGeometry, type ConvTransposeGeometry } from '../ops/conv.js';
 import { add as addKernel, concatCols, mul, sliceCols } from '../ops/features.js';
 import { matmul } from '../ops/matmul.js';
 import { reparameterize as reparameterizeKernel, type NoiseOptions } from '../ops/reparameterize.js';
@@ -16,6 +17,9 @@ export interface Saved {
   /** y = act(x·Wᵀ + b) with the activation fused into the matmul's epilogue. */
   linear: { x: Tensor; weight: Tensor; y: Tensor; activation: Activation };
   activation: { saved: Tensor; kind: Activation };
+  /** y = act(conv(x, W) + b) [B, O, Ho, Wo], the activation fused as in `linear`. */
+  conv2d: { x: Tensor; weight: Tensor; y: Tensor; activation: Activation; geometry: ConvGeometry };
+  convTranspose2d: { x: Tensor; weight: Tensor; y: Tensor; activation: Activation; geometry: ConvTransposeGeometry };
   reparameterize: { logvar: Tensor; noise: NoiseOptions };
   /** [a | b] along features; the rule slices the gradient back apart. */
   concat: { widthA: number; widthB: number };
@@ -43,6 +47,24 @@ export function linear(tape: Tape, x: Var, weight: Parameter, bias: Parameter | 
   const out = new Var(y, true, `${weight.name}:out`);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   tape.record('linear', inputs, [out], { x: x.value, weight: weight.value, y, activation: fused ? act : 'identity' }, [x.value, y]);
+  return fused ? out : activation(tape, out, act);
+}
+
+/** nn.Conv2d over NCHW x with W [O, C, kh, kw]; the activation fused where its derivative reads the output. */
+export function conv2d(tape: Tape, x: Var, weight: Parameter, bias: Parameter | null, geometry: ConvGeometry, act: Activation = 'identity'): Var {
+  const fused = BACKWARD_READS[act] === 'output';
+  const y = tape.own(conv2dKernel(tape.gpu, x.value, weight.value, { ...geometry, bias: bias?.value, activation: fused ? act : 'identity' }));
+  const out = new Var(y, true, `${weight.name}:out`);
+  tape.record('conv2d', bias ? [x, weight, bias] : [x, weight], [out], { x: x.value, weight: weight.value, y, activation: fused ? act : 'identity', geometry }, [x.value, y]);
+  return fused ? out : activation(tape, out, act);
+}
+
+/** nn.ConvTranspose2d over NCHW x with W [Cin, Cout, kh, kw]. */
+export function convTranspose2d(tape: Tape, x: Var, weight: Parameter, bias: Parameter | null, geometry: ConvTransposeGeometry, act: Activation = 'identity'): Var {
+  const fused = BACKWARD_READS[act] === 'output';
+  const y = tape.own(convTranspose2dKernel(tape.gpu, x.value, weight.value, { ...geometry, bias: bias?.value, activation: fused ? act : 'identity' }));
+  const out = new Var(y, true, `${weight.name}:out`);
+  tape.record('convTranspose2d', bias ? [x, weight, bias] : [x, weight], [out], { x: x.value, weight: weight.value, y, activation: fused ? act : 'identity', geometry }, [x.value, y]);
   return fused ? out : activation(tape, out, act);
 }
 

@@ -2,13 +2,16 @@
 // exhaustive: an op in `Saved` without a rule here does not compile. Each rule reads
 // the gradient flowing in through tape.upstream() and writes or adds its inputs'
 // contributions where tape.target() says.
+import {
+  channelSums, conv2dBackwardData, conv2dBackwardWeight, convTranspose2dBackwardData, convTranspose2dBackwardWeight,
+} from '../ops/conv.js';
 import { activationBackward, axpy, fill } from '../ops/elementwise.js';
 import { mul, placeCols, scaledAdd, sliceCols } from '../ops/features.js';
 import { matmul } from '../ops/matmul.js';
 import { sumCols } from '../ops/reduce.js';
 import { reparameterizeBackward } from '../ops/reparameterize.js';
 import type { Tensor } from '../tensor.js';
-import type { OpName } from './ops.js';
+import type { OpName, Saved } from './ops.js';
 import type { Node, Tape, Var } from './tape.js';
 
 export const gradRules: { [K in OpName]: (tape: Tape, node: Node<K>) => void } = {
@@ -16,7 +19,7 @@ export const gradRules: { [K in OpName]: (tape: Tape, node: Node<K>) => void } =
   linear(tape, { inputs: [x, weight, bias], outputs: [y], saved }) {
     const gpu = tape.gpu;
     const dy = tape.upstream(y);
-    const dz = saved.activation === 'identity' ? dy : activationBackward(gpu, dy, saved.y, saved.activation);
+    const dz = preActivationGrad(tape, y, saved);
     const dx = tape.target(x);
     if (dx) matmul(gpu, dz, saved.weight, { out: dx.out, accumulate: dx.accumulate });
     const dw = tape.target(weight)!;
@@ -24,6 +27,35 @@ export const gradRules: { [K in OpName]: (tape: Tape, node: Node<K>) => void } =
     const db = bias && tape.target(bias);
     if (db) sumCols(gpu, dz, { out: db.out, accumulate: db.accumulate });
     if (dz !== dy) gpu.release(dz);
+  },
+
+  // y = act(conv(x, W) + b):  dZ = dy ⊙ act'(y);  dx = conv_data(dZ, W);  dW = conv_weight(x, dZ);
+  // db = channel sums of dZ.
+  conv2d(tape, { inputs: [x, weight, bias], outputs: [y], saved }) {
+    const gpu = tape.gpu;
+    const dz = preActivationGrad(tape, y, saved);
+    const [, , kh, kw] = saved.weight.shape;
+    const dx = tape.target(x);
+    if (dx) conv2dBackwardData(gpu, dz, saved.weight, [saved.x.shape[2], saved.x.shape[3]], { ...saved.geometry, out: dx.out, accumulate: dx.accumulate });
+    const dw = tape.target(weight)!;
+    conv2dBackwardWeight(gpu, saved.x, dz, [kh, kw], { ...saved.geometry, out: dw.out, accumulate: dw.accumulate });
+    const db = bias && tape.target(bias);
+    if (db) channelSums(gpu, dz, { out: db.out, accumulate: db.accumulate });
+    if (dz !== tape.upstream(y)) gpu.release(dz);
+  },
+
+  // The transposed conv is the adjoint of a conv: dx = conv(dZ, W), dW = conv_weight(dZ, x).
+  convTranspose2d(tape, { inputs: [x, weight, bias], outputs: [y], saved }) {
+    const gpu = tape.gpu;
+    const dz = preActivationGrad(tape, y, saved);
+    const [, , kh, kw] = saved.weight.shape;
+    const dx = tape.target(x);
+    if (dx) convTranspose2dBackwardData(gpu, dz, saved.weight, { ...saved.geometry, out: dx.out, accumulate: dx.accumulate });
+    const dw = tape.target(weight)!;
+    convTranspose2dBackwardWeight(gpu, saved.x, dz, [kh, kw], { ...saved.geometry, out: dw.out, accumulate: dw.accumulate });
+    const db = bias && tape.target(bias);
+    if (db) channelSums(gpu, dz, { out: db.out, accumulate: db.accumulate });
+    if (dz !== tape.upstream(y)) gpu.release(dz);
   },
 
   activation(tape, { inputs: [x], outputs: [y], saved }) {
@@ -90,6 +122,12 @@ export const gradRules: { [K in OpName]: (tape: Tape, node: Node<K>) => void } =
     handOver(tape, loss, recon, saved.dRecon);
   },
 };
+
+/** dy ⊙ act'(y) for a fused activation (dy itself for the identity). */
+function preActivationGrad(tape: Tape, y: Var, saved: { y: Tensor; activation: Saved['linear']['activation'] }): Tensor {
+  const dy = tape.upstream(y);
+  return saved.activation === 'identity' ? dy : activationBackward(tape.gpu, dy, saved.y, saved.activation);
+}
 
 /** v's gradient gets g as it is (copied or added; g stays the caller's). */
 function passThrough(tape: Tape, v: Var, g: Tensor): void {

@@ -1,7 +1,10 @@
-// Configuration of the dense models (the classic VAE, its beta / conditional /
-// Gaussian variants, and the plain autoencoder). config.json stores it whole, so it
-// describes the architecture completely. Defaults follow PyTorch's examples/vae:
-// 784-400 ReLU encoder, 20-d latent, 20-400 ReLU-784 decoder, Bernoulli logits.
+// Configuration of the latent models (the classic VAE, its beta / conditional /
+// Gaussian variants, and the plain autoencoder) over a dense or convolutional
+// network. config.json stores it whole, so it describes the architecture completely.
+// Defaults follow PyTorch's examples/vae: 784-400 ReLU encoder, 20-d latent,
+// 20-400 ReLU-784 decoder, Bernoulli logits. `network: 'conv'` replaces the MLPs by
+// stride-2 convolutions of `channels` widths (src/models/conv.ts); `hidden` is then
+// unused.
 //
 // The Gaussian decoder is N(x; output, sigma^2) per pixel, its loss the negative
 // log-likelihood in nats with its constant. The default sigma = 1/sqrt(2) is the
@@ -13,6 +16,8 @@ import type { Likelihood } from '../ops/vae-loss.js';
 export const MODEL_KINDS = ['vae', 'ae'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 export const LIKELIHOODS = ['bernoulli', 'gaussian'] as const;
+export const NETWORKS = ['dense', 'conv'] as const;
+export type NetworkKind = (typeof NETWORKS)[number];
 
 /** What every model's config says, whatever its kind: the images it takes. */
 export interface ModelConfigBase {
@@ -28,8 +33,12 @@ export interface ModelConfigBase {
 export interface DenseConfig extends ModelConfigBase {
   /** 'vae': a posterior N(mu, exp(logvar)) and a KL term; 'ae': a deterministic bottleneck. */
   kind: ModelKind;
-  /** Hidden widths of the encoder; the decoder mirrors them. */
+  /** 'dense': MLPs of `hidden` widths; 'conv': stride-2 convolutions of `channels` widths. */
+  network: NetworkKind;
+  /** Hidden widths of the dense encoder; the decoder mirrors them. */
   hidden: number[];
+  /** Output channels of the conv encoder's layers; the decoder mirrors them. */
+  channels: number[];
   latent: number;
   activation: Activation;
   likelihood: Likelihood;
@@ -39,7 +48,8 @@ export interface DenseConfig extends ModelConfigBase {
   beta: number;
 }
 
-/** The classic VAE's config is a dense config; the old name stays for the API. */
+/** Every model's config (dense or conv); the older names stay for the API. */
+export type ModelConfig = DenseConfig;
 export type VaeConfig = DenseConfig;
 
 export const DEFAULT_VAE: DenseConfig = {
@@ -48,7 +58,9 @@ export const DEFAULT_VAE: DenseConfig = {
   imageRows: 28,
   imageCols: 28,
   classes: 0,
+  network: 'dense',
   hidden: [400],
+  channels: [32, 64],
   latent: 20,
   activation: 'relu',
   likelihood: 'bernoulli',
@@ -57,9 +69,13 @@ export const DEFAULT_VAE: DenseConfig = {
 };
 
 /** A dense config from partial (or old, `hidden: 400`) input; rejects values that cannot train, with the reason. */
-export function denseConfig(partial: Partial<Omit<DenseConfig, 'hidden'>> & { hidden?: number | readonly number[] } = {}): DenseConfig {
+export function denseConfig(partial: Partial<Omit<DenseConfig, 'hidden' | 'channels'>> & { hidden?: number | readonly number[]; channels?: readonly number[] } = {}): DenseConfig {
   const hidden = typeof partial.hidden === 'number' ? [partial.hidden] : [...(partial.hidden ?? DEFAULT_VAE.hidden)];
-  const c: DenseConfig = { ...DEFAULT_VAE, ...partial, hidden };
+  const channels = [...(partial.channels ?? DEFAULT_VAE.channels)];
+  const c: DenseConfig = { ...DEFAULT_VAE, ...partial, hidden, channels };
+  if (!(NETWORKS as readonly string[]).includes(c.network)) throw new RangeError(`network must be one of ${NETWORKS.join(', ')}, got '${c.network}'`);
+  if (channels.length === 0) throw new RangeError('channels must list at least one layer width, e.g. [32, 64]');
+  for (const ch of channels) positiveInt('channels', ch);
   if (!(MODEL_KINDS as readonly string[]).includes(c.kind)) throw new RangeError(`model kind must be one of ${MODEL_KINDS.join(', ')}, got '${c.kind}'`);
   for (const k of ['inputSize', 'latent', 'imageRows', 'imageCols'] as const) positiveInt(k, c[k]);
   if (hidden.length === 0) throw new RangeError('hidden must list at least one layer width, e.g. [400] or [512, 256]');

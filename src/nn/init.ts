@@ -7,3 +7,15 @@ export function linearInit(outFeatures: number, inFeatures: number, next: () => 
   const draw = (n: number) => Float32Array.from({ length: n }, () => (2 * next() - 1) * bound);
   return { weight: draw(outFeatures * inFeatures), bias: draw(outFeatures) };
 }
+
+/**
+ * nn.Conv2d's and nn.ConvTranspose2d's default: the same U(-1/sqrt(fan_in), ...) for
+ * weight and bias, where PyTorch takes fan_in = weight.size(1)·kh·kw for both layers
+ * (for a transposed conv, whose weight is [in, out, kh, kw], that is out·kh·kw).
+ */
+export function convInit(weightShape: readonly [number, number, number, number], outChannels: number, next: () => number): { weight: Float32Array; bias: Float32Array } {
+  const [d0, d1, kh, kw] = weightShape;
+  const bound = 1 / Math.sqrt(d1 * kh * kw);
+  const draw = (n: number) => Float32Array.from({ length: n }, () => (2 * next() - 1) * bound);
+  return { weight: draw(d0 * d1 * kh * kw), bias: draw(outChannels) };
+}

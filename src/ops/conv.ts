@@ -23,8 +23,8 @@ export interface ConvGeometry {
 }
 
 export interface ConvTransposeGeometry extends ConvGeometry {
-  /** Extra rows and columns on one side of the output (0 <= outputPadding < stride). */
-  outputPadding?: number;
+  /** Extra rows and columns on one side of the output (0 <= outputPadding < stride), or [rows, columns]. */
+  outputPadding?: number | readonly [number, number];
 }
 
 interface Epilogue {
@@ -207,11 +207,14 @@ export function conv2dBackwardWeight(gpu: Gpu, x: Tensor, dy: Tensor, kernel: re
   });
 }
 
-function transposeGeometry(op: string, g: ConvTransposeGeometry): { g: Required<ConvGeometry>; outputPadding: number } {
+function transposeGeometry(op: string, g: ConvTransposeGeometry): { g: Required<ConvGeometry>; outputPadding: [number, number] } {
   const checked = geometry(op, g);
-  const outputPadding = g.outputPadding ?? 0;
-  if (!Number.isInteger(outputPadding) || outputPadding < 0 || outputPadding >= checked.stride) {
-    throw new ShapeError(`${op}: outputPadding must be an integer in 0..stride-1 (${checked.stride - 1}), got ${outputPadding}`);
+  const given = g.outputPadding ?? 0;
+  const outputPadding: [number, number] = typeof given === 'number' ? [given, given] : [given[0], given[1]];
+  for (const p of outputPadding) {
+    if (!Number.isInteger(p) || p < 0 || p >= checked.stride) {
+      throw new ShapeError(`${op}: outputPadding must be an integer in 0..stride-1 (${checked.stride - 1}), got ${p}`);
+    }
   }
   return { g: checked, outputPadding };
 }
@@ -223,8 +226,8 @@ export function convTranspose2d(gpu: Gpu, x: Tensor, weight: Tensor, options: Co
   const [Cw, , kh, kw] = nchw(op, 'weight', weight);
   if (Cw !== Cin) throw new ShapeError(`${op}: weight ${dims(weight)} takes ${Cw} input channels, the input ${dims(x)} has ${Cin}`);
   const { g, outputPadding } = transposeGeometry(op, options);
-  const H = convTransposeOutputSize(Hi, kh, g, outputPadding);
-  const W = convTransposeOutputSize(Wi, kw, g, outputPadding);
+  const H = convTransposeOutputSize(Hi, kh, g, outputPadding[0]);
+  const W = convTransposeOutputSize(Wi, kw, g, outputPadding[1]);
   if (H < 1 || W < 1) throw new ShapeError(`${op}: an input of ${Hi}×${Wi} gives an empty ${H}×${W} output; use less padding`);
   return conv2dBackwardData(gpu, x, weight, [H, W], { ...options, ...g }, op);
 }

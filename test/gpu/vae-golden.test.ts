@@ -2,7 +2,8 @@
 // the batch loss, every parameter gradient, and the parameters after three Adam
 // steps must match the float64 reference model (test/reference/vae.ts), for each
 // model of the dense family: classic, beta + Gaussian decoder, conditional, deeper
-// MLPs, the plain autoencoder, and a denoising batch whose input is not its target.
+// MLPs, the plain autoencoder, and a denoising batch whose input is not its target;
+// and the conv network as a VAE, conditional Gaussian VAE, autoencoder and denoiser.
 import { describe, expect, it } from 'vitest';
 import { gradRules } from '../../src/autograd/rules.js';
 import { Tape } from '../../src/autograd/tape.js';
@@ -23,6 +24,8 @@ interface Case {
   corruptInput?: boolean;
 }
 
+const CONV: Partial<DenseConfig> = { network: 'conv', channels: [3, 4], inputSize: 36, imageRows: 6, imageCols: 6 };
+
 const cases: Case[] = [
   { name: 'classic (relu, bernoulli)', config: { activation: 'relu', likelihood: 'bernoulli', beta: 1 } },
   // gelu runs unfused (its backward reads the pre-activation), Gaussian NLL, beta-VAE.
@@ -32,6 +35,11 @@ const cases: Case[] = [
   { name: 'plain autoencoder, gaussian', config: { kind: 'ae', likelihood: 'gaussian', sigma: 0.5 } },
   { name: 'conditional autoencoder', config: { kind: 'ae', classes: 3 } },
   { name: 'denoising (input != target)', config: {}, corruptInput: true },
+  // The conv network on 6x6 images (6 -> 3 -> 2 and back: output padding 1, then 0).
+  { name: 'conv VAE (relu, bernoulli)', config: { ...CONV, activation: 'relu' } },
+  { name: 'conv conditional, tanh, gaussian sigma 0.4', config: { ...CONV, classes: 3, activation: 'tanh', likelihood: 'gaussian', sigma: 0.4 } },
+  { name: 'conv autoencoder, gelu', config: { ...CONV, kind: 'ae', activation: 'gelu' } },
+  { name: 'conv denoising', config: CONV, corruptInput: true },
 ];
 
 function maxAbs(a: ArrayLike<number>): number {
@@ -40,7 +48,7 @@ function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-describe('golden test of the dense family', () => {
+describe('golden test of the model family', () => {
   for (const k of cases) {
     it(`loss, gradients and 3 Adam steps match float64: ${k.name}`, async () => {
       const gpu = await testGpu();

@@ -1,50 +1,20 @@
-// Float64 reference of the dense model family's training step and trainer (the
-// classic VAE, beta, conditional, Gaussian, and the plain autoencoder), built from the
-// per-kernel references: the same layer layout and initial weights, the same Philox
-// noise (seed, step, stream), the same epoch permutations and full batches, and Adam
-// as torch.optim.Adam. The GPU model and trainer are checked against this. Layer
-// names and sizes come from the library's denseLayers (a naming table, not numerics);
-// every number is computed here.
-import { activate, derivative } from './activations.js';
+// Float64 reference of the model family's training step and trainer (the classic
+// VAE, beta, conditional, Gaussian, and the plain autoencoder, over the dense or the
+// conv network), built from the per-kernel references: the same layer layout and
+// initial weights, the same Philox noise (seed, step, stream), the same epoch
+// permutations and full batches, and Adam as torch.optim.Adam. The GPU model and
+// trainer are checked against this. The networks are chains of reference stages
+// (test/reference/networks.ts); every number is computed here.
 import { adamInit, adamRef, type AdamRefState } from './adam.js';
+import { chain, linearStage, referenceNetwork, type Params } from './networks.js';
 import { randnReference } from './philox.js';
 import { reconstructionLossReference, vaeLossReference } from './vae-loss.js';
 import { permutation } from '../../src/random.js';
 import { epochSeed } from '../../src/train/trainer.js';
 import type { DenseConfig } from '../../src/models/config.js';
-import { denseLayers } from '../../src/models/dense.js';
 import type { Linear } from '../../src/nn/linear.js';
 
-export type Params = Record<string, Float64Array>;
-
-/** y[B, out] = x[B, in]·W[out, in]ᵀ + b */
-function linear(x: Float64Array, w: Float64Array, b: Float64Array, B: number, nIn: number, nOut: number): Float64Array {
-  const y = new Float64Array(B * nOut);
-  for (let r = 0; r < B; r++) {
-    for (let o = 0; o < nOut; o++) {
-      let s = b[o];
-      for (let i = 0; i < nIn; i++) s += x[r * nIn + i] * w[o * nIn + i];
-      y[r * nOut + o] = s;
-    }
-  }
-  return y;
-}
-
-/** Accumulates the gradients of linear(): dW += dyᵀ·x, db += Σ dy, and returns dx = dy·W. */
-function linearBackward(dy: Float64Array, x: Float64Array, w: Float64Array, B: number, nIn: number, nOut: number, dw: Float64Array, db: Float64Array): Float64Array {
-  const dx = new Float64Array(B * nIn);
-  for (let r = 0; r < B; r++) {
-    for (let o = 0; o < nOut; o++) {
-      const g = dy[r * nOut + o];
-      db[o] += g;
-      for (let i = 0; i < nIn; i++) {
-        dw[o * nIn + i] += g * x[r * nIn + i];
-        dx[r * nIn + i] += g * w[o * nIn + i];
-      }
-    }
-  }
-  return dx;
-}
+export type { Params };
 
 /** [a | b] row by row (a alone when b is null). */
 export function concatRows(a: Float64Array, b: Float64Array | null, B: number): Float64Array {
@@ -65,32 +35,9 @@ function firstCols(x: Float64Array, B: number, width: number): Float64Array {
   return out;
 }
 
-interface LayerTrace {
-  layer: Linear;
-  x: Float64Array;
-  pre: Float64Array;
-}
-
-/** A chain of Linear layers with their activations; keeps what backward needs. */
-export function forwardChain(layers: readonly Linear[], params: Params, x: Float64Array, B: number): { y: Float64Array; trace: LayerTrace[] } {
-  const trace: LayerTrace[] = [];
-  let h = x;
-  for (const layer of layers) {
-    const pre = linear(h, params[`${layer.name}.weight`], params[`${layer.name}.bias`], B, layer.inFeatures, layer.outFeatures);
-    trace.push({ layer, x: h, pre });
-    h = pre.map((v) => activate(layer.activation, v));
-  }
-  return { y: h, trace };
-}
-
-function backwardChain(trace: LayerTrace[], params: Params, grads: Params, dy: Float64Array, B: number): Float64Array {
-  let d = dy;
-  for (let i = trace.length - 1; i >= 0; i--) {
-    const { layer, x, pre } = trace[i];
-    const dpre = d.map((g, k) => g * derivative(layer.activation, pre[k]));
-    d = linearBackward(dpre, x, params[`${layer.name}.weight`], B, layer.inFeatures, layer.outFeatures, grads[`${layer.name}.weight`], grads[`${layer.name}.bias`]);
-  }
-  return d;
+/** A chain of Linear layers with their activations. */
+export function forwardChain(layers: readonly Linear[], params: Params, x: Float64Array, B: number): { y: Float64Array } {
+  return chain(layers.map(linearStage), params, x, B);
 }
 
 export interface RefStep {
@@ -108,44 +55,46 @@ export interface RefBatch {
   labels?: Float64Array | null;
 }
 
-/** Loss and every parameter gradient of a dense model for one batch. A plain Float64Array x is input and target at once. */
+/** Loss and every parameter gradient of a model for one batch. A plain Float64Array x is input and target at once. */
 export function vaeStepReference(params: Params, c: DenseConfig, batch: Float64Array | RefBatch, B: number, noise: { seed: number; step: number; stream: number }, beta = c.beta): RefStep {
   const { input, target, labels = null } = batch instanceof Float64Array ? { input: batch, target: batch } : batch;
   const L = c.latent;
-  const layers = denseLayers(c);
+  const net = referenceNetwork(c);
   const withLabels = (v: Float64Array) => concatRows(v, labels, B);
-  const enc = forwardChain(layers.encoder.layers, params, withLabels(input), B);
-  const muT = forwardChain([layers.mu], params, enc.y, B);
+  const before = chain(net.beforeLabels, params, input, B);
+  const enc = chain(net.afterLabels, params, withLabels(before.y), B);
+  const muT = net.mu(params, enc.y, B);
   const mu = muT.y;
   let z = mu;
   let logvar: Float64Array | null = null;
   let eps: Float64Array | null = null;
-  let lvT: ReturnType<typeof forwardChain> | null = null;
-  if (layers.logvar) {
-    lvT = forwardChain([layers.logvar], params, enc.y, B);
+  let lvT: typeof muT | null = null;
+  if (net.logvar) {
+    lvT = net.logvar(params, enc.y, B);
     logvar = lvT.y;
     eps = randnReference(B * L, noise);
     z = mu.map((m, i) => m + Math.exp(0.5 * logvar![i]) * eps![i]);
   }
-  const dec = forwardChain(layers.decoder.layers, params, withLabels(z), B);
+  const dec = chain(net.decoder, params, withLabels(z), B);
   const opts = { likelihood: c.likelihood, sigma: c.sigma };
   const loss = logvar ? vaeLossReference(dec.y, target, mu, logvar, B, { ...opts, beta }) : { ...reconstructionLossReference(dec.y, target, B, opts), dMu: null, dLogvar: null };
 
   const grads: Params = {};
   for (const [name, v] of Object.entries(params)) grads[name] = new Float64Array(v.length);
-  const dzIn = backwardChain(dec.trace, params, grads, loss.dRecon, B);
+  const dzIn = dec.back(loss.dRecon, grads);
   const dz = labels ? firstCols(dzIn, B, L) : dzIn;
   let dh: Float64Array;
   if (logvar && eps && lvT) {
     const dmu = loss.dMu!.map((d, i) => d + dz[i]);
     const dlogvar = loss.dLogvar!.map((d, i) => d + dz[i] * eps[i] * 0.5 * Math.exp(0.5 * logvar[i]));
-    const dh1a = backwardChain(muT.trace, params, grads, dmu, B);
-    const dh1b = backwardChain(lvT.trace, params, grads, dlogvar, B);
+    const dh1a = muT.back(dmu, grads);
+    const dh1b = lvT.back(dlogvar, grads);
     dh = dh1a.map((d, i) => d + dh1b[i]);
   } else {
-    dh = backwardChain(muT.trace, params, grads, dz, B);
+    dh = muT.back(dz, grads);
   }
-  backwardChain(enc.trace, params, grads, dh, B);
+  const dFeatures = enc.back(dh, grads);
+  before.back(labels ? firstCols(dFeatures, B, before.y.length / B) : dFeatures, grads);
   return { stats: loss.stats, perSample: loss.perSample, grads };
 }
 
