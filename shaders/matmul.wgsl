@@ -55,8 +55,9 @@ struct Params {
   N: u32,
   K: u32,
   // Convolution geometry, read only when CONV != 0 (the matmul passes zeros):
-  // the pixel grid that `pixel` decodes, the image the im2col operand reads
-  // (channels, height, width), the kernel, and stride / padding / dilation.
+  // the pixel grid that `pixel` decodes (for CONV_DATA: the whole dx), the image
+  // the im2col operand reads (channels, height, width), the kernel, and stride /
+  // padding / dilation.
   grid_h: u32,
   grid_w: u32,
   src_c: u32,
@@ -67,6 +68,16 @@ struct Params {
   stride: u32,
   pad: u32,
   dilation: u32,
+  // CONV_DATA's pixel class (rows, columns): its grid, its first pixel, the source
+  // position of that pixel's first tap, that tap's kernel index and the class's tap
+  // count; the kernel-index and source steps between a class's taps.
+  cls_grid: vec2<u32>,
+  cls_first: vec2<u32>,
+  cls_src0: vec2<i32>,
+  cls_tap0: vec2<u32>,
+  cls_taps: vec2<u32>,
+  tap_step: u32,
+  src_step: u32,
 }
 
 override TRANS_A: bool = false;
@@ -319,51 +330,65 @@ fn direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
 //   CONV_FORWARD  y  = conv(x, w)          M = B·Ho·Wo  N = O  K = C·kh·kw
 //                 rows: output pixels, k: taps (c, i, j); A = x at
 //                 (ho·stride - pad + i·dilation, wo·stride - pad + j·dilation).
-//   CONV_DATA     dx = conv_data(dy, w)    M = B·H·W    N = C  K = O·kh·kw
-//                 rows: input pixels, k: taps (o, i, j); A = dy at
-//                 ((h + pad - i·dilation) / stride, ...) where that divides exactly.
-//                 This is also ConvTranspose2d's forward (weight [in, out, kh, kw]).
+//   CONV_DATA     dx = conv_data(dy, w)    M = B·Hc·Wc  N = C  K = O·th·tw
+//                 rows: the input pixels of one class, k: the class's taps (o, i, j);
+//                 A = dy at ((h + pad - i·dilation) / stride, ...). Also
+//                 ConvTranspose2d's forward (weight [in, out, kh, kw]).
 //   CONV_WEIGHT   dwᵀ = conv_weight(x, dy) M = C·kh·kw  N = O  K = B·Ho·Wo
 //                 rows: taps (c, i, j), k: output pixels; stored transposed as dw
 //                 [O, C, kh, kw]. Both layers' weight gradient.
 //
 // Each A element is an image base + a row part + a k part, summed as (offset, h, w)
-// triples: `pixel` decodes a pixel index (b, y, x) of the grid grid_h × grid_w,
-// `tap` a tap index (c, i, j). B is always a tensor [outer, N, G] read as
-// B[k, n] = b[(k / G)·N·G + n·G + k % G] (G: K, kh·kw and Ho·Wo in the three modes):
-// w for the first two, dy for the third.
+// triples: `pixel` decodes a pixel index (b, y, x), `tap` a tap index (c, i, j).
+// B[k, n] is w (the first two modes) or dy (the third), read at n·groupB() + kB(k).
 // ConvTranspose2d's input gradient is CONV_FORWARD of its output gradient.
 //
-// The CONV_DATA rows of a strided convolution take only every stride-th tap on each
-// axis; the others are read as zeros. A stride-2 layer so does 4× the useful
-// multiply-adds; splitting its rows by pixel parity would remove that (bench/RESULTS.md).
+// CONV_DATA by pixel classes (the sub-pixel split of a strided transposed conv):
+// tap i reaches input row h only where stride divides h + pad - i·dilation, which
+// depends on h mod stride alone. src/ops/conv.ts runs one dispatch per class
+// (h mod stride, w mod stride); within a class the reaching taps are every
+// tap_step-th, from cls_tap0, and their source rows step by src_step, so no tap is
+// read as a zero and no index needs a division by the stride (a stride-2 layer
+// read 4× the taps and ran ~10× slower when it masked them).
 
 const CONV_FORWARD: u32 = 1u;
 const CONV_DATA: u32 = 2u;
 const CONV_WEIGHT: u32 = 3u;
 
-// (image base offset, h, w) of pixel i = (b, y, x) of the grid.
+// (image base offset, h, w) of pixel i = (b, y, x): of the grid for CONV_FORWARD
+// and CONV_WEIGHT (h, w: the top-left tap), of the class grid for CONV_DATA (h, w:
+// the source position of the class's first tap).
 fn pixel(i: u32) -> vec3<i32> {
+  let image = params.src_c * params.src_h * params.src_w;
+  if (CONV == CONV_DATA) {
+    let area = params.cls_grid.x * params.cls_grid.y;
+    let p = i % area;
+    let at = params.cls_src0 + vec2(i32(p / params.cls_grid.y), i32(p % params.cls_grid.y));
+    return vec3(i32((i / area) * image), at.x, at.y);
+  }
   let area = params.grid_h * params.grid_w;
   let p = i % area;
-  let y = i32(p / params.grid_w);
-  let x = i32(p % params.grid_w);
-  let base = i32((i / area) * params.src_c * params.src_h * params.src_w);
-  let pad = i32(params.pad);
-  if (CONV == CONV_DATA) { return vec3(base, y + pad, x + pad); }
   let s = i32(params.stride);
-  return vec3(base, y * s - pad, x * s - pad);
+  let pad = i32(params.pad);
+  return vec3(i32((i / area) * image), i32(p / params.grid_w) * s - pad, i32(p % params.grid_w) * s - pad);
 }
 
-// (channel offset, dh, dw) of tap i = (c, i, j).
+// Taps per channel: the kernel's, or the class's for CONV_DATA.
+fn tapCount() -> u32 {
+  if (CONV == CONV_DATA) { return params.cls_taps.x * params.cls_taps.y; }
+  return params.kernel_h * params.kernel_w;
+}
+
+// (channel offset, dh, dw) of tap i = (c, i, j): for CONV_DATA, of the class's taps.
 fn tap(i: u32) -> vec3<i32> {
-  let kk = params.kernel_h * params.kernel_w;
-  let ij = i % kk;
-  let dh = i32((ij / params.kernel_w) * params.dilation);
-  let dw = i32((ij % params.kernel_w) * params.dilation);
-  let offset = i32((i / kk) * params.src_h * params.src_w);
-  if (CONV == CONV_DATA) { return vec3(offset, -dh, -dw); }
-  return vec3(offset, dh, dw);
+  let offset = i32((i / tapCount()) * params.src_h * params.src_w);
+  let t = i % tapCount();
+  if (CONV == CONV_DATA) {
+    let step = i32(params.src_step);
+    return vec3(offset, -i32(t / params.cls_taps.y) * step, -i32(t % params.cls_taps.y) * step);
+  }
+  let d = i32(params.dilation);
+  return vec3(offset, i32(t / params.kernel_w) * d, i32(t % params.kernel_w) * d);
 }
 
 fn rowPart(m: u32) -> vec3<i32> {
@@ -376,23 +401,13 @@ fn kPart(k: u32) -> vec3<i32> {
   return tap(k);
 }
 
-// The image at (base, h, w), zero in the padding (and, for CONV_DATA, between the
-// strided positions). Indices are only formed for pixels inside the image. The
-// conditions combine with `&`, not `&&`: short-circuiting would be control flow,
-// which the CPU adapters run as masked SIMD branches (SwiftShader took minutes to
-// compile the kernel that way).
+// The image at (base, h, w), zero in the padding; an index is only formed for a
+// pixel inside the image. The conditions combine with `&`, not `&&`:
+// short-circuiting would be control flow, which the CPU adapters run as masked
+// SIMD branches (SwiftShader took minutes to compile the kernel that way).
 fn im2col(base: i32, h: i32, w: i32) -> f32 {
-  var inside = (h >= 0) & (w >= 0);
-  var y = u32(max(h, 0));
-  var x = u32(max(w, 0));
-  if (CONV == CONV_DATA) {
-    let s = params.stride;
-    inside = inside & (y % s == 0u) & (x % s == 0u);
-    y = y / s;
-    x = x / s;
-  }
-  inside = inside & (y < params.src_h) & (x < params.src_w);
-  let v = a[select(0u, u32(base) + y * params.src_w + x, inside)];
+  let inside = (h >= 0) & (w >= 0) & (h < i32(params.src_h)) & (w < i32(params.src_w));
+  let v = a[u32(select(0, base + h * i32(params.src_w) + w, inside))];
   return select(0.0, v, inside);
 }
 
@@ -400,24 +415,38 @@ fn im2col4(base: vec4<i32>, h: vec4<i32>, w: vec4<i32>) -> vec4<f32> {
   return vec4(im2col(base.x, h.x, w.x), im2col(base.y, h.y, w.y), im2col(base.z, h.z, w.z), im2col(base.w, h.w, w.w));
 }
 
+// B's column stride: w [·, N, kh, kw] for the first two modes, dy [B, N, Ho, Wo] for CONV_WEIGHT.
 fn groupB() -> u32 {
   if (CONV == CONV_DATA) { return params.kernel_h * params.kernel_w; }
   if (CONV == CONV_WEIGHT) { return params.grid_h * params.grid_w; }
   return params.K;
 }
 
-// The k-dependent part of B's index (its n part is n·G).
+// The k-dependent part of B's index (its n part is n·groupB()).
 fn kB(k: u32) -> u32 {
+  if (CONV == CONV_DATA) {
+    // w[o, n, i, j] with (i, j) the class's tap t.
+    let t = k % tapCount();
+    let ij = params.cls_tap0 + params.tap_step * vec2(t / params.cls_taps.y, t % params.cls_taps.y);
+    return (k / tapCount()) * params.N * groupB() + ij.x * params.kernel_w + ij.y;
+  }
   let g = groupB();
   return (k / g) * params.N * g + k % g;
 }
 
-// Where C[row, col] is stored: row-major for the matmul, NCHW (row = (b, pixel),
-// col = channel) for CONV_FORWARD and CONV_DATA, transposed for CONV_WEIGHT.
+// Where C[row, col] is stored: row-major for the matmul, transposed for
+// CONV_WEIGHT, NCHW (row = (b, pixel), col = channel) for CONV_FORWARD, and for
+// CONV_DATA at the class pixel's place in the whole dx.
 fn outIndex(row: u32, col: u32) -> u32 {
   if (CONV == 0u) { return row * params.N + col; }
   if (CONV == CONV_WEIGHT) { return col * params.M + row; }
   let area = params.grid_h * params.grid_w;
+  if (CONV == CONV_DATA) {
+    let cls = params.cls_grid.x * params.cls_grid.y;
+    let p = row % cls;
+    let at = params.cls_first + params.stride * vec2(p / params.cls_grid.y, p % params.cls_grid.y);
+    return (row / cls) * params.N * area + col * area + at.x * params.grid_w + at.y;
+  }
   return (row / area) * params.N * area + col * area + row % area;
 }
 

@@ -1,11 +1,12 @@
 // The model and training-mode flags of `train` (and the corruption flags that
 // `reconstruct` and `evaluate` share), parsed into a model config and the Trainer's
 // options. Each family mode is one flag that composes with the others:
-//   --model vae|ae, --hidden 400 | 512,256, --conditional, --likelihood + --sigma,
+//   --model vae|ae|conv, --network dense|conv, --hidden 400 | 512,256,
+//   --channels 32,64, --conditional, --likelihood + --sigma,
 //   --denoise SPEC, --inpaint SPEC, --binarize dynamic, --lr-schedule, --warmup,
 //   --beta-schedule, --holdout-class K.
 import type { Split } from '../data/dataset.js';
-import { MODEL_KINDS, type DenseConfig } from '../models/config.js';
+import { MODEL_KINDS, NETWORKS, type DenseConfig } from '../models/config.js';
 import { ACTIVATIONS } from '../ops/activation.js';
 import { describeCorruption, parseCorruption, parseMask, type CorruptionSpec, type MaskSpec } from '../ops/corrupt.js';
 import type { Corruptions } from '../train/batch.js';
@@ -14,8 +15,10 @@ import type { OptionSpec } from './command.js';
 import { asUsage, choiceOption, numberOption, UsageError, type Values } from './common.js';
 
 export const modelOptions: Record<string, OptionSpec> = {
-  model: { type: 'string', default: 'vae', valueName: MODEL_KINDS.join('|'), help: 'vae: a posterior and a KL term; ae: a plain autoencoder (deterministic bottleneck, no KL)' },
-  hidden: { type: 'string', default: '400', valueName: 'N[,N...]', help: 'hidden layer widths of the encoder (the decoder mirrors them)' },
+  model: { type: 'string', default: 'vae', valueName: 'vae|ae|conv', help: 'vae: a posterior and a KL term; ae: a plain autoencoder (deterministic bottleneck, no KL); conv: the VAE over the conv network (--model vae --network conv)' },
+  network: { type: 'string', valueName: NETWORKS.join('|'), help: 'dense: MLPs of --hidden widths (default); conv: stride-2 3x3 convolutions of --channels widths' },
+  hidden: { type: 'string', default: '400', valueName: 'N[,N...]', help: 'hidden layer widths of the dense encoder (the decoder mirrors them)' },
+  channels: { type: 'string', default: '32,64', valueName: 'N[,N...]', help: 'output channels of the conv encoder layers (the decoder mirrors them)' },
   latent: { type: 'string', default: '20', valueName: 'N', help: 'latent dimensions' },
   beta: { type: 'string', default: '1', valueName: 'X', help: 'weight of the KL term (beta-VAE when > 1)' },
   likelihood: { type: 'string', default: 'bernoulli', valueName: 'bernoulli|gaussian', help: 'decoder: Bernoulli logits (BCE), or a Gaussian N(x; mean, sigma^2) (true NLL in nats)' },
@@ -37,11 +40,24 @@ export const scheduleOptions: Record<string, OptionSpec> = {
   'holdout-class': { type: 'string', valueName: 'K', help: 'leave class K out of training (for anomaly detection)' },
 };
 
-export function hiddenOption(values: Values): number[] {
-  const raw = String(values.hidden ?? '');
+/** A comma-separated list of positive integers (--hidden, --channels). */
+function widthsOption(values: Values, flag: 'hidden' | 'channels', example: string): number[] {
+  const raw = String(values[flag] ?? '');
   const widths = raw.split(',').map((w) => Number(w.trim()));
-  if (raw.trim() === '' || widths.some((w) => !Number.isInteger(w) || w < 1)) throw new UsageError(`--hidden must be one or more positive integers separated by commas (e.g. 400 or 512,256), got '${raw}'`);
+  if (raw.trim() === '' || widths.some((w) => !Number.isInteger(w) || w < 1)) throw new UsageError(`--${flag} must be one or more positive integers separated by commas (e.g. ${example}), got '${raw}'`);
   return widths;
+}
+
+export function hiddenOption(values: Values): number[] {
+  return widthsOption(values, 'hidden', '400 or 512,256');
+}
+
+/** --model and --network: the objective's kind and the network ('conv' as a model is the conv VAE). */
+function kindAndNetwork(values: Values): Pick<DenseConfig, 'kind' | 'network'> {
+  const model = choiceOption(values, 'model', [...MODEL_KINDS, 'conv'] as const);
+  const network = values.network === undefined ? (model === 'conv' ? 'conv' : 'dense') : choiceOption(values, 'network', NETWORKS);
+  if (model === 'conv' && network !== 'conv') throw new UsageError(`--model conv is the VAE over the conv network; drop --network ${network}, or use --model vae`);
+  return { kind: model === 'conv' ? 'vae' : model, network };
 }
 
 /** The model config the flags describe, for images of `data`. */
@@ -49,8 +65,9 @@ export function modelConfigFrom(values: Values, data: Split): Partial<DenseConfi
   const { rows, cols } = data.train;
   const likelihood = choiceOption(values, 'likelihood', ['bernoulli', 'gaussian'] as const);
   return {
-    kind: choiceOption(values, 'model', MODEL_KINDS),
+    ...kindAndNetwork(values),
     hidden: hiddenOption(values),
+    channels: widthsOption(values, 'channels', '32,64'),
     latent: numberOption(values, 'latent', { integer: true, min: 1 }),
     beta: numberOption(values, 'beta', { min: 0 }),
     likelihood,

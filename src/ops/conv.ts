@@ -97,6 +97,67 @@ interface GemmCall {
   output: Output;
 }
 
+/** The class fields of the uniform; zeros outside CONV_DATA. */
+interface ClassFields {
+  cls_grid: [number, number];
+  cls_first: [number, number];
+  cls_src0: [number, number];
+  cls_tap0: [number, number];
+  cls_taps: [number, number];
+  tap_step: number;
+  src_step: number;
+}
+
+const NO_CLASS: ClassFields = { cls_grid: [0, 0], cls_first: [0, 0], cls_src0: [0, 0], cls_tap0: [0, 0], cls_taps: [0, 0], tap_step: 0, src_step: 0 };
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * One axis of a CONV_DATA pixel class r (the rows h with (h + pad) mod stride = r):
+ * how many there are and the first; the taps i that reach them (i·dilation ≡ r, every
+ * stride/gcd-th), the first, and the source row of the first pixel's first tap.
+ */
+function axisClass(r: number, size: number, kernel: number, g: Required<ConvGeometry>) {
+  const { stride: s, padding: pad, dilation: d } = g;
+  const first = (((r - pad) % s) + s) % s;
+  const count = first < size ? Math.floor((size - 1 - first) / s) + 1 : 0;
+  const tapStep = s / gcd(d, s);
+  let tap0 = -1;
+  for (let i = 0; i < Math.min(kernel, tapStep); i++) if ((((i * d - r) % s) + s) % s === 0) { tap0 = i; break; }
+  const taps = tap0 < 0 ? 0 : Math.floor((kernel - 1 - tap0) / tapStep) + 1;
+  const src0 = taps ? (first + pad - tap0 * d) / s : 0;
+  return { count, first, tapStep, srcStep: d / gcd(d, s), tap0: Math.max(tap0, 0), taps, src0 };
+}
+
+/** CONV_DATA's dispatches: one per pixel class with pixels, as [M, K, fields]. */
+function dataClasses(c: GemmCall): { M: number; K: number; fields: ClassFields }[] {
+  const [H, W] = c.grid;
+  const B = c.outShape[0];
+  const O = c.src[0];
+  const out = [];
+  for (let rh = 0; rh < c.g.stride; rh++) {
+    for (let rw = 0; rw < c.g.stride; rw++) {
+      const h = axisClass(rh, H, c.kernel[0], c.g);
+      const w = axisClass(rw, W, c.kernel[1], c.g);
+      if (h.count === 0 || w.count === 0) continue;
+      out.push({
+        M: B * h.count * w.count,
+        K: O * h.taps * w.taps,
+        fields: {
+          cls_grid: [h.count, w.count],
+          cls_first: [h.first, w.first],
+          cls_src0: [h.src0, w.src0],
+          cls_tap0: [h.tap0, w.tap0],
+          cls_taps: [h.taps, w.taps],
+          tap_step: h.tapStep,
+          src_step: h.srcStep,
+        } as ClassFields,
+      });
+    }
+  }
+  return out;
+}
+
 function convGemm(gpu: Gpu, c: GemmCall): Tensor {
   const { bias, activation = 'identity' } = c.epilogue;
   const { out, accumulate = false } = c.output;
@@ -108,49 +169,58 @@ function convGemm(gpu: Gpu, c: GemmCall): Tensor {
     if (!out) throw new ShapeError(`${c.op}: accumulate adds into an existing tensor; pass it as \`out\``);
     if (bias || activation !== 'identity') throw new ShapeError(`${c.op}: accumulate takes no bias or activation; apply them in a separate op`);
   }
+  const parts = c.mode === 'data' ? dataClasses(c) : [{ M: c.M, K: c.K, fields: NO_CLASS }];
   const adapter = cpuImplementation(gpu.adapter) ?? gpu.adapter.kind;
-  const config = c.output.config ?? matmulConfig(adapter, c.M, c.N, c.K);
-  checkConfig(gpu, config);
-  const gridX = Math.ceil(c.N / (config.regN * config.wgX));
-  const gridY = Math.ceil(c.M / (config.regM * config.wgY));
   const max = gpu.device.limits.maxComputeWorkgroupsPerDimension;
-  if (gridX > max || gridY > max) {
-    throw new ShapeError(`${c.op}: its GEMM [${c.M}, ${c.N}] needs ${gridY} × ${gridX} workgroups (${describeMatmulConfig(config)}), over the device's ${max} per dimension; use a smaller batch`);
-  }
+  const launches = parts
+    // A class no tap reaches adds nothing; without accumulate it still writes act(bias).
+    .filter((p) => !(accumulate && p.K === 0))
+    .map((p) => {
+      const config = c.output.config ?? matmulConfig(adapter, p.M, c.N, Math.max(p.K, 1));
+      checkConfig(gpu, config);
+      const grid = [Math.ceil(c.N / (config.regN * config.wgX)), Math.ceil(p.M / (config.regM * config.wgY))] as const;
+      if (grid[0] > max || grid[1] > max) {
+        throw new ShapeError(`${c.op}: its GEMM [${p.M}, ${c.N}] needs ${grid[1]} × ${grid[0]} workgroups (${describeMatmulConfig(config)}), over the device's ${max} per dimension; use a smaller batch`);
+      }
+      return { ...p, config, grid };
+    });
   const y = out ?? gpu.empty(c.outShape, `${c.op}:out`);
-  gpu.run({
-    shader: gemmShader,
-    entry: config.entry === 'direct' ? 'conv_direct' : 'main',
-    constants: {
-      HAS_BIAS: Number(bias !== undefined),
-      ACT: activationCode(activation),
-      ACCUMULATE: Number(accumulate),
-      CONV: MODE_CODE[c.mode],
-      REG_M: config.regM,
-      REG_N: config.regN,
-      WG_X: config.wgX,
-      WG_Y: config.wgY,
-      ...(config.entry === 'main' ? { TILE_K: config.tileK } : {}),
-    },
-    bindings: { a: c.image, b: c.other, bias: bias ?? null, c: y },
-    params: {
-      M: c.M,
-      N: c.N,
-      K: c.K,
-      grid_h: c.grid[0],
-      grid_w: c.grid[1],
-      src_c: c.src[0],
-      src_h: c.src[1],
-      src_w: c.src[2],
-      kernel_h: c.kernel[0],
-      kernel_w: c.kernel[1],
-      stride: c.g.stride,
-      pad: c.g.padding,
-      dilation: c.g.dilation,
-    },
-    workgroups: [gridX, gridY],
-    cost: { flops: 2 * c.M * c.N * c.K },
-  });
+  for (const { M, K, fields, config, grid } of launches) {
+    gpu.run({
+      shader: gemmShader,
+      entry: config.entry === 'direct' ? 'conv_direct' : 'main',
+      constants: {
+        HAS_BIAS: Number(bias !== undefined),
+        ACT: activationCode(activation),
+        ACCUMULATE: Number(accumulate),
+        CONV: MODE_CODE[c.mode],
+        REG_M: config.regM,
+        REG_N: config.regN,
+        WG_X: config.wgX,
+        WG_Y: config.wgY,
+        ...(config.entry === 'main' ? { TILE_K: config.tileK } : {}),
+      },
+      bindings: { a: c.image, b: c.other, bias: bias ?? null, c: y },
+      params: {
+        M,
+        N: c.N,
+        K,
+        grid_h: c.grid[0],
+        grid_w: c.grid[1],
+        src_c: c.src[0],
+        src_h: c.src[1],
+        src_w: c.src[2],
+        kernel_h: c.kernel[0],
+        kernel_w: c.kernel[1],
+        stride: c.g.stride,
+        pad: c.g.padding,
+        dilation: c.g.dilation,
+        ...fields,
+      },
+      workgroups: grid,
+      cost: { flops: 2 * M * c.N * K },
+    });
+  }
   return y;
 }
 

@@ -15,7 +15,10 @@ import { cpuImplementation } from '../gpu/describe.js';
 export const gemmShader = defineShader('matmul', src);
 
 /** The convolution fields of the shader's uniform, unused by a plain matmul. */
-const NO_CONV = { grid_h: 0, grid_w: 0, src_c: 0, src_h: 0, src_w: 0, kernel_h: 0, kernel_w: 0, stride: 0, pad: 0, dilation: 0 };
+const NO_CONV = {
+  grid_h: 0, grid_w: 0, src_c: 0, src_h: 0, src_w: 0, kernel_h: 0, kernel_w: 0, stride: 0, pad: 0, dilation: 0,
+  cls_grid: [0, 0], cls_first: [0, 0], cls_src0: [0, 0], cls_tap0: [0, 0], cls_taps: [0, 0], tap_step: 0, src_step: 0,
+};
 
 export interface MatmulOptions {
   /** A is stored [K, M] and used transposed. */

@@ -58,7 +58,7 @@ export class UnfusedStep {
     readonly model: Vae,
     readonly options: UnfusedStepOptions,
   ) {
-    if (model.config.likelihood !== 'bernoulli' || model.config.hidden.length !== 1 || model.config.classes !== 0) {
+    if (model.config.network !== 'dense' || model.config.likelihood !== 'bernoulli' || model.config.hidden.length !== 1 || model.config.classes !== 0) {
       throw new RangeError('the unfused step implements the classic Bernoulli VAE only (one hidden layer, unconditional): the benchmark baseline');
     }
     if ((options.optimizer ?? 'adam') !== 'adam' || (options.weightDecay ?? 0) !== 0) {
