@@ -194,9 +194,10 @@ fn storeBlock(blk: Block, row0: u32, col0: u32) {
   let cols = select(0u, min(REG_N, (params.N - col0 + WG_X - 1u) / WG_X), col0 < params.N);
   for (var r = 0u; r < rows; r++) {
     let row = row0 + r * WG_Y;
+    let rowAt = rowOut(row);
     for (var j = 0u; j < cols; j++) {
       let col = col0 + j * WG_X;
-      let at = outIndex(row, col);
+      let at = rowAt + colOut(col);
       var x = quads[(r / 4u) * 2u + j / 4u][r % 4u][j % 4u];
       if (ACCUMULATE) {
         x += c[at];
@@ -215,7 +216,7 @@ fn storeBlock(blk: Block, row0: u32, col0: u32) {
 fn loadA(m: u32, k: u32) -> f32 {
   if (m >= params.M || k >= params.K) { return 0.0; }
   if (CONV != 0u) {
-    let at = rowPart(m) + kPart(k);
+    let at = rowPart(m) + kPartAt(cursorOf(k));
     return im2col(at.x, at.y, at.z);
   }
   if (TRANS_A) { return a[k * params.M + m]; }
@@ -224,7 +225,7 @@ fn loadA(m: u32, k: u32) -> f32 {
 
 fn loadB(k: u32, n: u32) -> f32 {
   if (k >= params.K || n >= params.N) { return 0.0; }
-  if (CONV != 0u) { return b[n * groupB() + kB(k)]; }
+  if (CONV != 0u) { return b[n * groupB() + kBAt(cursorOf(k))]; }
   if (TRANS_B) { return b[n * params.K + k]; }
   return b[k * params.N + n];
 }
@@ -339,8 +340,8 @@ fn direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
 //                 [O, C, kh, kw]. Both layers' weight gradient.
 //
 // Each A element is an image base + a row part + a k part, summed as (offset, h, w)
-// triples: `pixel` decodes a pixel index (b, y, x), `tap` a tap index (c, i, j).
-// B[k, n] is w (the first two modes) or dy (the third), read at n·groupB() + kB(k).
+// triples: `rowPart` decodes a row, `kPartAt` the K loop's position (a pixel or a tap).
+// B[k, n] is w (the first two modes) or dy (the third), read at n·groupB() + kBAt(k).
 // ConvTranspose2d's input gradient is CONV_FORWARD of its output gradient.
 //
 // CONV_DATA by pixel classes (the sub-pixel split of a strided transposed conv):
@@ -355,50 +356,85 @@ const CONV_FORWARD: u32 = 1u;
 const CONV_DATA: u32 = 2u;
 const CONV_WEIGHT: u32 = 3u;
 
-// (image base offset, h, w) of pixel i = (b, y, x): of the grid for CONV_FORWARD
-// and CONV_WEIGHT (h, w: the top-left tap), of the class grid for CONV_DATA (h, w:
-// the source position of the class's first tap).
-fn pixel(i: u32) -> vec3<i32> {
-  let image = params.src_c * params.src_h * params.src_w;
-  if (CONV == CONV_DATA) {
-    let area = params.cls_grid.x * params.cls_grid.y;
-    let p = i % area;
-    let at = params.cls_src0 + vec2(i32(p / params.cls_grid.y), i32(p % params.cls_grid.y));
-    return vec3(i32((i / area) * image), at.x, at.y);
-  }
-  let area = params.grid_h * params.grid_w;
-  let p = i % area;
+// (image base offset, h, w) of the top-left tap of output pixel (b, y, x).
+fn gridPixel(b: u32, y: u32, x: u32) -> vec3<i32> {
   let s = i32(params.stride);
   let pad = i32(params.pad);
-  return vec3(i32((i / area) * image), i32(p / params.grid_w) * s - pad, i32(p % params.grid_w) * s - pad);
+  return vec3(i32(b * params.src_c * params.src_h * params.src_w), i32(y) * s - pad, i32(x) * s - pad);
 }
 
-// Taps per channel: the kernel's, or the class's for CONV_DATA.
-fn tapCount() -> u32 {
-  if (CONV == CONV_DATA) { return params.cls_taps.x * params.cls_taps.y; }
-  return params.kernel_h * params.kernel_w;
+// A row's part: pixel m = (b, y, x) of the grid (CONV_FORWARD), of the class grid
+// (CONV_DATA: h, w are the source position of the class's first tap), or tap
+// m = (c, i, j) (CONV_WEIGHT: channel offset, dh, dw).
+fn rowPart(m: u32) -> vec3<i32> {
+  if (CONV == CONV_WEIGHT) {
+    let kk = params.kernel_h * params.kernel_w;
+    let t = m % kk;
+    let d = i32(params.dilation);
+    return vec3(i32((m / kk) * params.src_h * params.src_w), i32(t / params.kernel_w) * d, i32(t % params.kernel_w) * d);
+  }
+  if (CONV == CONV_DATA) {
+    let area = params.cls_grid.x * params.cls_grid.y;
+    let p = m % area;
+    let at = params.cls_src0 + vec2(i32(p / params.cls_grid.y), i32(p % params.cls_grid.y));
+    return vec3(i32((m / area) * params.src_c * params.src_h * params.src_w), at.x, at.y);
+  }
+  let area = params.grid_h * params.grid_w;
+  let p = m % area;
+  return gridPixel(m / area, p / params.grid_w, p % params.grid_w);
 }
 
-// (channel offset, dh, dw) of tap i = (c, i, j): for CONV_DATA, of the class's taps.
-fn tap(i: u32) -> vec3<i32> {
-  let offset = i32((i / tapCount()) * params.src_h * params.src_w);
-  let t = i % tapCount();
+// The K loop's position as counters (outer, mid, inner): the tap (c, i, j) for
+// CONV_FORWARD, the class's tap (o, th, tw) for CONV_DATA, the output pixel
+// (b, ho, wo) for CONV_WEIGHT. conv_direct advances it without a division.
+fn kExtent() -> vec2<u32> {
+  if (CONV == CONV_DATA) { return params.cls_taps; }
+  if (CONV == CONV_WEIGHT) { return vec2(params.grid_h, params.grid_w); }
+  return vec2(params.kernel_h, params.kernel_w);
+}
+
+fn cursorOf(k: u32) -> vec3<u32> {
+  let e = kExtent();
+  let t = k % (e.x * e.y);
+  return vec3(k / (e.x * e.y), t / e.y, t % e.y);
+}
+
+// The next position; `select`, not branches (see im2col).
+fn advance(cur: vec3<u32>) -> vec3<u32> {
+  let e = kExtent();
+  var n = cur + vec3(0u, 0u, 1u);
+  n = select(n, vec3(n.x, n.y + 1u, 0u), n.z == e.y);
+  return select(n, vec3(n.x + 1u, 0u, 0u), n.y == e.x);
+}
+
+// A position's part of A's coordinates (offset, dh, dw).
+fn kPartAt(cur: vec3<u32>) -> vec3<i32> {
+  if (CONV == CONV_WEIGHT) { return gridPixel(cur.x, cur.y, cur.z); }
+  let offset = i32(cur.x * params.src_h * params.src_w);
   if (CONV == CONV_DATA) {
     let step = i32(params.src_step);
-    return vec3(offset, -i32(t / params.cls_taps.y) * step, -i32(t % params.cls_taps.y) * step);
+    return vec3(offset, -i32(cur.y) * step, -i32(cur.z) * step);
   }
   let d = i32(params.dilation);
-  return vec3(offset, i32(t / params.kernel_w) * d, i32(t % params.kernel_w) * d);
+  return vec3(offset, i32(cur.y) * d, i32(cur.z) * d);
 }
 
-fn rowPart(m: u32) -> vec3<i32> {
-  if (CONV == CONV_WEIGHT) { return tap(m); }
-  return pixel(m);
+// B's column stride: w [·, N, kh, kw] for the first two modes, dy [B, N, Ho, Wo] for CONV_WEIGHT.
+fn groupB() -> u32 {
+  if (CONV == CONV_WEIGHT) { return params.grid_h * params.grid_w; }
+  if (CONV == CONV_DATA) { return params.kernel_h * params.kernel_w; }
+  return params.K;
 }
 
-fn kPart(k: u32) -> vec3<i32> {
-  if (CONV == CONV_WEIGHT) { return pixel(k); }
-  return tap(k);
+// A position's part of B's index (its column's part is n·groupB()).
+fn kBAt(cur: vec3<u32>) -> u32 {
+  if (CONV == CONV_WEIGHT) { return ((cur.x * params.N) * params.grid_h + cur.y) * params.grid_w + cur.z; }
+  if (CONV == CONV_DATA) {
+    // w[o, n, i, j] at the class's tap (i, j) = cls_tap0 + tap_step·(th, tw).
+    let ij = params.cls_tap0 + params.tap_step * cur.yz;
+    return cur.x * params.N * groupB() + ij.x * params.kernel_w + ij.y;
+  }
+  return (cur.x * params.kernel_h + cur.y) * params.kernel_w + cur.z;
 }
 
 // The image at (base, h, w), zero in the padding; an index is only formed for a
@@ -415,39 +451,26 @@ fn im2col4(base: vec4<i32>, h: vec4<i32>, w: vec4<i32>) -> vec4<f32> {
   return vec4(im2col(base.x, h.x, w.x), im2col(base.y, h.y, w.y), im2col(base.z, h.z, w.z), im2col(base.w, h.w, w.w));
 }
 
-// B's column stride: w [·, N, kh, kw] for the first two modes, dy [B, N, Ho, Wo] for CONV_WEIGHT.
-fn groupB() -> u32 {
-  if (CONV == CONV_DATA) { return params.kernel_h * params.kernel_w; }
-  if (CONV == CONV_WEIGHT) { return params.grid_h * params.grid_w; }
-  return params.K;
-}
-
-// The k-dependent part of B's index (its n part is n·groupB()).
-fn kB(k: u32) -> u32 {
-  if (CONV == CONV_DATA) {
-    // w[o, n, i, j] with (i, j) the class's tap t.
-    let t = k % tapCount();
-    let ij = params.cls_tap0 + params.tap_step * vec2(t / params.cls_taps.y, t % params.cls_taps.y);
-    return (k / tapCount()) * params.N * groupB() + ij.x * params.kernel_w + ij.y;
-  }
-  let g = groupB();
-  return (k / g) * params.N * g + k % g;
-}
-
-// Where C[row, col] is stored: row-major for the matmul, transposed for
-// CONV_WEIGHT, NCHW (row = (b, pixel), col = channel) for CONV_FORWARD, and for
-// CONV_DATA at the class pixel's place in the whole dx.
-fn outIndex(row: u32, col: u32) -> u32 {
-  if (CONV == 0u) { return row * params.N + col; }
-  if (CONV == CONV_WEIGHT) { return col * params.M + row; }
+// Where C[row, col] is stored, rowOut(row) + colOut(col): row-major for the
+// matmul, transposed for CONV_WEIGHT, NCHW (row = (b, pixel), col = channel) for
+// CONV_FORWARD, and for CONV_DATA at the class pixel's place in the whole dx.
+fn rowOut(row: u32) -> u32 {
+  if (CONV == 0u) { return row * params.N; }
+  if (CONV == CONV_WEIGHT) { return row; }
   let area = params.grid_h * params.grid_w;
   if (CONV == CONV_DATA) {
     let cls = params.cls_grid.x * params.cls_grid.y;
     let p = row % cls;
     let at = params.cls_first + params.stride * vec2(p / params.cls_grid.y, p % params.cls_grid.y);
-    return (row / cls) * params.N * area + col * area + at.x * params.grid_w + at.y;
+    return (row / cls) * params.N * area + at.x * params.grid_w + at.y;
   }
-  return (row / area) * params.N * area + col * area + row % area;
+  return (row / area) * params.N * area + row % area;
+}
+
+fn colOut(col: u32) -> u32 {
+  if (CONV == 0u) { return col; }
+  if (CONV == CONV_WEIGHT) { return col * params.M; }
+  return col * params.grid_h * params.grid_w;
 }
 
 // The row parts of four rows, as three vectors (base, h, w).
@@ -471,8 +494,9 @@ fn convA4(r: Rows4, kp: vec3<i32>) -> vec4<f32> {
 }
 
 // conv_direct: the `direct` entry's loop for a convolution GEMM (CONV 1..3): no
-// workgroup memory, each row's decode hoisted out of the K loop, each k's decoded
-// once for the whole register block.
+// workgroup memory, each row's decode hoisted out of the K loop, and k walked by
+// counters, with no integer division inside the loop (CPU adapters divide lane by
+// lane; per-k decoding by division took most of a step).
 @compute @workgroup_size(WG_X, WG_Y)
 fn conv_direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let row0 = wid.y * TILE_M + lid.y;
@@ -485,9 +509,11 @@ fn conv_direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_
   let colsB1 = min(col0 + WG_X * (quad + 4u), vec4(params.N - 1u)) * g;
 
   var blk: Block;
+  var cur = vec3(0u);
   for (var k = 0u; k < params.K; k++) {
-    let kp = kPart(k);
-    let kb = kB(k);
+    let kp = kPartAt(cur);
+    let kb = kBAt(cur);
+    cur = advance(cur);
     var a1: vec4<f32>;
     var b1: vec4<f32>;
     if (REG_M == 8u) { a1 = convA4(rowsA1, kp); }

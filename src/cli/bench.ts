@@ -1,5 +1,5 @@
-// `webgpu-vae bench`: training throughput of the classic VAE on this machine's
-// adapter. Per batch size: ms per step (median and spread over timed rounds, each
+// `webgpu-vae bench`: training throughput of the classic VAE (or, with --model
+// conv, the conv VAE) on this machine's adapter. Per batch size: ms per step (median and spread over timed rounds, each
 // round a run of captured steps to GPU completion), samples/s, a per-kernel
 // breakdown with GFLOP/s or GB/s and share of step time, and GPU memory. With
 // --compare-unfused, also the same step with every fusion split into plain kernels
@@ -8,6 +8,7 @@
 import { loadEmbeddedMnist } from '../data/mnist-embedded.js';
 import type { Gpu } from '../gpu/runtime.js';
 import { vaeConfig, type VaeConfig } from '../models/config.js';
+import { convLayerMacs, convLevels } from '../models/conv.js';
 import { denseParameterSpecs } from '../models/dense.js';
 import { Vae } from '../models/vae.js';
 import { median, profileStep, type StepProfile } from '../vae/step-profile.js';
@@ -15,7 +16,7 @@ import { compareUnfused, measureTrainingThroughput } from '../vae/throughput.js'
 import { Trainer } from '../train/trainer.js';
 import type { Split } from '../data/dataset.js';
 import { adapterOption, type Command } from './command.js';
-import { close, jsonOption, numberOption, openGpu, UsageError } from './common.js';
+import { choiceOption, close, jsonOption, numberOption, openGpu, UsageError } from './common.js';
 
 export const benchCommand: Command = {
   summary: 'measure training throughput (samples/s), per-kernel time and GPU memory',
@@ -24,7 +25,9 @@ export const benchCommand: Command = {
     rounds: { type: 'string', default: '7', valueName: 'N', help: 'timed rounds per batch size' },
     steps: { type: 'string', default: '10', valueName: 'N', help: 'steps per timed round' },
     warmup: { type: 'string', default: '5', valueName: 'N', help: 'untimed steps first' },
-    hidden: { type: 'string', default: '400', valueName: 'N', help: 'hidden layer width' },
+    model: { type: 'string', default: 'vae', valueName: 'vae|conv', help: 'vae: the classic dense VAE; conv: the conv VAE' },
+    hidden: { type: 'string', default: '400', valueName: 'N', help: 'hidden layer width (vae)' },
+    channels: { type: 'string', default: '32,64', valueName: 'N[,N...]', help: 'conv encoder channels (conv)' },
     latent: { type: 'string', default: '20', valueName: 'N', help: 'latent dimensions' },
     'compare-unfused': { type: 'boolean', default: false, help: 'also time the step with the fused kernels replaced by plain ones, and report the speed-up' },
     unsafe: { type: 'boolean', default: false, help: "UNSAFE: turn off Dawn's robustness checks (bounds clamps on every buffer access); labelled in every report" },
@@ -39,7 +42,11 @@ export const benchCommand: Command = {
     const rounds = numberOption(values, 'rounds', { integer: true, min: 1 });
     const steps = numberOption(values, 'steps', { integer: true, min: 1 });
     const warmup = numberOption(values, 'warmup', { integer: true, min: 0 });
-    const config = vaeConfig({ hidden: numberOption(values, 'hidden', { integer: true, min: 1 }), latent: numberOption(values, 'latent', { integer: true, min: 1 }) });
+    const network = choiceOption(values, 'model', ['vae', 'conv'] as const) === 'conv' ? 'conv' : 'dense';
+    if (network === 'conv' && values['compare-unfused']) throw new UsageError('--compare-unfused times the classic dense VAE only; drop it with --model conv');
+    const channels = String(values.channels).split(',').map((c) => Number(c.trim()));
+    if (channels.some((c) => !Number.isInteger(c) || c < 1)) throw new UsageError(`--channels must be positive integers separated by commas (e.g. 32,64), got '${values.channels}'`);
+    const config = vaeConfig({ network, channels, hidden: numberOption(values, 'hidden', { integer: true, min: 1 }), latent: numberOption(values, 'latent', { integer: true, min: 1 }) });
     const data = loadEmbeddedMnist();
     const gpu = await openGpu(values, { unsafe: values.unsafe === true });
     const results = [];
@@ -81,10 +88,19 @@ function summary(batch: number, msPerStep: number[], fusedMs: number) {
   return { samples_per_s: (batch * 1000) / ms, ms_per_step: ms, ms_per_step_min: Math.min(...msPerStep), ms_per_step_max: Math.max(...msPerStep), speedup: ms / fusedMs };
 }
 
-/** 2*M*N*K for every matmul of a step: forward, and dX and dW of each layer (the first needs no dX). */
+/** 2·(multiply-adds) of every layer's GEMMs in a step: forward, dX and dW (the first layer needs no dX). */
 export function stepFlops(c: VaeConfig, batch: number): number {
-  const weights = denseParameterSpecs(c).filter((s) => s.name.endsWith('.weight'));
-  return weights.reduce((sum, { shape: [o, i] }, k) => sum + 2 * batch * i * o * (k === 0 ? 2 : 3), 0);
+  const macs = c.network === 'conv' ? convLayerMacs(c) : denseParameterSpecs(c).filter((s) => s.name.endsWith('.weight')).map(({ shape: [o, i] }) => o * i);
+  return macs.reduce((sum, m, k) => sum + 2 * batch * m * (k === 0 ? 2 : 3), 0);
+}
+
+/** Floats per image of the hidden activations a step saves, encoder and decoder. */
+function hiddenFloats(c: VaeConfig): number {
+  if (c.network !== 'conv') return 2 * c.hidden.reduce((a, b) => a + b, 0);
+  const { rows, cols } = convLevels(c);
+  const levels = c.channels.map((ch, l) => ch * rows[l + 1] * cols[l + 1]);
+  // The encoder's conv outputs; the decoder's fc_decode output and its hidden transposed convs mirror them.
+  return 2 * levels.reduce((a, b) => a + b, 0);
 }
 
 async function breakdown(gpu: Gpu, data: Split, config: VaeConfig, batch: number) {
@@ -98,13 +114,13 @@ async function breakdown(gpu: Gpu, data: Split, config: VaeConfig, batch: number
   const profile: StepProfile = await profileStep(gpu, trainer.stepProgram!);
   const after = gpu.pool.stats;
   const n = model.parameters.length;
-  const D = config.inputSize, H = config.hidden.reduce((a, b) => a + b, 0), L = config.latent;
+  const D = config.inputSize, H = hiddenFloats(config), L = config.latent;
   const dataset = 4 * (data.train.n + data.test.n) * (D + 1);
   const parameters = 4 * n, gradients = 4 * n, optimizer = 8 * n;
   // What a step must hold at its peak: the saved forward activations (x, the hidden
   // layers, mu, logvar, z, the decoder's hidden layers, logits) and the loss's
   // gradients and per-sample values.
-  const activations = 4 * batch * (3 * D + 2 * H + 5 * L + 3);
+  const activations = 4 * batch * (3 * D + H + 5 * L + 3);
   const allocated = after.bytesAllocated - before.bytesAllocated;
   const memory = {
     bytes_allocated: after.bytesAllocated,

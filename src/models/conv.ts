@@ -28,6 +28,32 @@ const PADDING = 1;
 
 const halve = (n: number) => Math.ceil(n / STRIDE);
 
+/** Side lengths at each level of the encoder: [0] the image's, [l] after l convs. */
+export function convLevels(c: Pick<DenseConfig, 'imageRows' | 'imageCols' | 'channels'>): { rows: number[]; cols: number[] } {
+  const rows = [c.imageRows];
+  const cols = [c.imageCols];
+  for (let l = 0; l < c.channels.length; l++) {
+    rows.push(halve(rows[l]));
+    cols.push(halve(cols[l]));
+  }
+  return { rows, cols };
+}
+
+/**
+ * Multiply-adds per image of each layer of the conv network, in layer order (the
+ * useful ones: a transposed conv's taps that reach its output), for FLOP counts.
+ */
+export function convLayerMacs(c: DenseConfig): number[] {
+  const { rows, cols } = convLevels(c);
+  const widths = [1, ...c.channels];
+  const L = c.channels.length;
+  const conv = (l: number) => rows[l + 1] * cols[l + 1] * widths[l + 1] * widths[l] * KERNEL * KERNEL;
+  const flat = widths[L] * rows[L] * cols[L];
+  const heads = (flat + c.classes) * c.latent * (c.kind === 'vae' ? 2 : 1);
+  const decoder = Array.from({ length: L }, (_, j) => conv(L - 1 - j));
+  return [...c.channels.map((_, l) => conv(l)), heads, (c.latent + c.classes) * flat, ...decoder];
+}
+
 export class ConvNetwork implements Network {
   readonly layers: readonly Layer[];
   readonly encoder: Conv2d[];
@@ -42,13 +68,7 @@ export class ConvNetwork implements Network {
   constructor(c: DenseConfig) {
     const act = c.activation;
     const geometry = { kernel: KERNEL, stride: STRIDE, padding: PADDING };
-    // Side lengths at each level: sizes[0] is the image, sizes[l] after l convs.
-    const rows = [c.imageRows];
-    const cols = [c.imageCols];
-    c.channels.forEach(() => {
-      rows.push(halve(rows[rows.length - 1]));
-      cols.push(halve(cols[cols.length - 1]));
-    });
+    const { rows, cols } = convLevels(c);
     const widths = [1, ...c.channels];
     const L = c.channels.length;
     this.encoder = c.channels.map((ch, l) => new Conv2d(`encoder.${2 * l}`, widths[l], ch, { ...geometry, activation: act }));

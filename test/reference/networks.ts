@@ -9,7 +9,7 @@
 import { activate, derivative } from './activations.js';
 import { conv2dGradRef, conv2dRef, convTranspose2dGradRef, convTranspose2dRef } from './conv.js';
 import type { DenseConfig } from '../../src/models/config.js';
-import { ConvNetwork } from '../../src/models/conv.js';
+import { ConvNetwork, convLevels } from '../../src/models/conv.js';
 import { denseLayers } from '../../src/models/dense.js';
 import type { Conv2d, ConvTranspose2d } from '../../src/nn/conv.js';
 import type { Linear } from '../../src/nn/linear.js';
@@ -135,11 +135,7 @@ function convTransposeStage(layer: ConvTranspose2d, H: number, W: number): Stage
 export function referenceNetwork(c: DenseConfig): RefNetwork {
   if (c.network === 'conv') {
     const net = new ConvNetwork(c);
-    const rows = [c.imageRows], cols = [c.imageCols];
-    for (let l = 0; l < c.channels.length; l++) {
-      rows.push(Math.ceil(rows[l] / 2));
-      cols.push(Math.ceil(cols[l] / 2));
-    }
+    const { rows, cols } = convLevels(c);
     const L = c.channels.length;
     return {
       beforeLabels: net.encoder.map((layer, l) => convStage(layer, rows[l], cols[l])),
