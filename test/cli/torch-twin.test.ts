@@ -43,6 +43,8 @@ const runs: [string, string[]][] = [
   ['classic VAE (examples/vae layout)', ['--hidden', '32']],
   ['conditional VAE, two hidden layers, Gaussian decoder, beta 2', ['--conditional', '--hidden', '24,16', '--likelihood', 'gaussian', '--sigma', '0.3', '--beta', '2', '--activation', 'gelu']],
   ['plain autoencoder', ['--model', 'ae', '--hidden', '32', '--seed', '4']],
+  ['conv VAE (encoder.0, fc_mu, fc_decode, decoder.0, ...)', ['--model', 'conv', '--channels', '4,8']],
+  ['conditional conv autoencoder, three levels, tanh', ['--model', 'ae', '--network', 'conv', '--channels', '3,4,5', '--conditional', '--activation', 'tanh', '--seed', '2']],
 ];
 
 describe('the PyTorch twin', () => {

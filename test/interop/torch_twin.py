@@ -1,4 +1,4 @@
-"""The PyTorch twin of webgpu-vae's dense models, and a check that a checkpoint
+"""The PyTorch twins of webgpu-vae's dense and conv models, and a check that a checkpoint
 loads into it with load_state_dict(strict=True) and gives the same test loss.
 
     python3 torch_twin.py RUN_DIR IMAGES.f32 LABELS.u8 EPS.f32
@@ -30,7 +30,24 @@ ACTIVATIONS = {
 }
 
 
-class DenseVAE(nn.Module):
+class LatentModel(nn.Module):
+    """The objective shared by both networks: reconstruction + beta * KL (KL = 0 for 'ae')."""
+
+    def loss(self, x, y, eps):
+        """Per image: reconstruction + beta * KL, in nats (sums over pixels and latents)."""
+        mu, logvar = self.encode(x, y)
+        z = mu + torch.exp(0.5 * logvar) * eps if self.vae else mu
+        out = self.decode(z, y)
+        if self.c["likelihood"] == "bernoulli":
+            recon = F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(1)
+        else:
+            s = self.c["sigma"]
+            recon = (0.5 * ((x - out) / s) ** 2 + math.log(s) + 0.5 * math.log(2 * math.pi)).sum(1)
+        kl = -0.5 * (1 + logvar - mu**2 - logvar.exp()).sum(1) if self.vae else torch.zeros_like(recon)
+        return recon + self.c["beta"] * kl, recon, kl
+
+
+class DenseVAE(LatentModel):
     """config.json's "model": kind 'vae' (or 'ae'), hidden widths, latent, classes."""
 
     def __init__(self, c):
@@ -67,18 +84,45 @@ class DenseVAE(nn.Module):
         h = torch.cat([z, y], 1) if y is not None else z
         return self.fc4(self.act(self.fc3(h))) if self.classic else self.decoder(h)
 
-    def loss(self, x, y, eps):
-        """Per image: reconstruction + beta * KL, in nats (sums over pixels and latents)."""
-        mu, logvar = self.encode(x, y)
-        z = mu + torch.exp(0.5 * logvar) * eps if self.vae else mu
-        out = self.decode(z, y)
-        if self.c["likelihood"] == "bernoulli":
-            recon = F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(1)
-        else:
-            s = self.c["sigma"]
-            recon = (0.5 * ((x - out) / s) ** 2 + math.log(s) + 0.5 * math.log(2 * math.pi)).sum(1)
-        kl = -0.5 * (1 + logvar - mu**2 - logvar.exp()).sum(1) if self.vae else torch.zeros_like(recon)
-        return recon + self.c["beta"] * kl, recon, kl
+
+
+class ConvVAE(LatentModel):
+    """network 'conv': stride-2 3x3 convolutions of `channels` widths, mirrored by
+    transposed convolutions whose output_padding brings each side back to its size."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.c, self.vae = c, c["kind"] == "vae"
+        C, L, ch = c["classes"], c["latent"], c["channels"]
+        act = ACTIVATIONS[c["activation"]]
+        rows, cols = [c["imageRows"]], [c["imageCols"]]
+        for _ in ch:
+            rows.append((rows[-1] + 1) // 2)
+            cols.append((cols[-1] + 1) // 2)
+        widths = [1] + ch
+        self.code = (ch[-1], rows[-1], cols[-1])
+        flat = ch[-1] * rows[-1] * cols[-1]
+        self.encoder = nn.Sequential(*[m for a, b in zip(widths, widths[1:]) for m in (nn.Conv2d(a, b, 3, stride=2, padding=1), act())])
+        self.fc_mu = nn.Linear(flat + C, L)
+        if self.vae:
+            self.fc_logvar = nn.Linear(flat + C, L)
+        self.fc_decode = nn.Linear(L + C, flat)
+        self.act = act()
+        layers = []
+        for l in reversed(range(len(ch))):
+            pad = (rows[l] - 2 * rows[l + 1] + 1, cols[l] - 2 * cols[l + 1] + 1)
+            layers += [nn.ConvTranspose2d(widths[l + 1], widths[l], 3, stride=2, padding=1, output_padding=pad), act()]
+        self.decoder = nn.Sequential(*layers[:-1])  # logits: no activation after the last layer
+
+    def encode(self, x, y):
+        h = self.encoder(x.view(-1, 1, self.c["imageRows"], self.c["imageCols"])).flatten(1)
+        h = torch.cat([h, y], 1) if y is not None else h
+        return self.fc_mu(h), (self.fc_logvar(h) if self.vae else None)
+
+    def decode(self, z, y):
+        h = torch.cat([z, y], 1) if y is not None else z
+        h = self.act(self.fc_decode(h)).view(-1, *self.code)
+        return self.decoder(h).flatten(1)
 
 
 def load_safetensors(path):
@@ -99,7 +143,7 @@ def load_safetensors(path):
 
 def main(run, images_path, labels_path, eps_path):
     config = json.load(open(f"{run}/config.json"))["model"]
-    model = DenseVAE(config).double()
+    model = (ConvVAE if config.get("network") == "conv" else DenseVAE)(config).double()
     model.load_state_dict({k: v.double() for k, v in load_safetensors(f"{run}/model.safetensors").items()}, strict=True)
     D, L, C = config["inputSize"], config["latent"], config["classes"]
     x = torch.from_numpy(np.fromfile(images_path, dtype="<f4").astype(np.float64)).reshape(-1, D)
