@@ -102,7 +102,7 @@ export class CheckpointPanel {
     const m = config.model;
     const where = config.training?.adapter as { name?: string } | undefined;
     this.el.status.textContent =
-      `Loaded ${weightsName}: ${FAMILIES[familyOf(m)].label}, hidden ${m.hidden.join('-')}, latent ${m.latent}` +
+      `Loaded ${weightsName}: ${FAMILIES[familyOf(m)].label}, ${m.network === 'conv' ? `channels ${m.channels.join('-')}` : `hidden ${m.hidden.join('-')}`}, latent ${m.latent}` +
       (m.kind === 'ae' ? '' : `, β ${m.beta}`) +
       (m.classes > 0 ? `, ${m.classes} classes` : '') +
       (typeof epochs === 'number' ? `, trained ${epochs} epoch${epochs === 1 ? '' : 's'}` : '') +

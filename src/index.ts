@@ -20,6 +20,10 @@ export { Tensor } from './tensor.js';
 export { ACTIVATIONS } from './ops/activation.js';
 export type { Activation } from './ops/activation.js';
 export { matmul } from './ops/matmul.js';
+export {
+  channelSums, conv2d, conv2dBackwardData, conv2dBackwardWeight, convTranspose2d, convTranspose2dBackwardData, convTranspose2dBackwardWeight,
+} from './ops/conv.js';
+export type { Conv2dOptions, ConvGeometry, ConvTranspose2dOptions, ConvTransposeGeometry } from './ops/conv.js';
 export { activation, activationBackward, axpy, fill } from './ops/elementwise.js';
 export { add, concatCols, mul, placeCols, scaledAdd, sliceCols } from './ops/features.js';
 export { sumCols, sumRows, mean } from './ops/reduce.js';
@@ -34,12 +38,14 @@ export type { CorruptionSpec, MaskSpec } from './ops/corrupt.js';
 // Autograd and layers.
 export { Tape, Var, Parameter } from './autograd/tape.js';
 export { gradRules } from './autograd/rules.js';
-export { add as addVar, concat, linear, maskMul, reconstructionLoss as reconstructionLossVar, reparameterize as reparameterizeVar, slice, split, vaeLoss as vaeLossVar } from './autograd/ops.js';
+export { add as addVar, concat, conv2d as conv2dVar, convTranspose2d as convTranspose2dVar, linear, maskMul, reshape, reconstructionLoss as reconstructionLossVar, reparameterize as reparameterizeVar, slice, split, vaeLoss as vaeLossVar } from './autograd/ops.js';
 export type { LossOutputs } from './autograd/ops.js';
 export { ParameterStore } from './nn/parameters.js';
 export type { ParameterSpec } from './nn/parameters.js';
 export { Linear } from './nn/linear.js';
 export { Mlp } from './nn/mlp.js';
+export { Conv2d, ConvTranspose2d } from './nn/conv.js';
+export type { ConvLayerOptions } from './nn/conv.js';
 export type { Layer } from './nn/module.js';
 export { Optimizer, OPTIMIZERS } from './optim/optimizer.js';
 export type { OptimizerKind, OptimizerOptions } from './optim/optimizer.js';
@@ -49,10 +55,12 @@ export type { Batch, LatentModel, LossHyper, Model, ModelLoss } from './models/m
 export { Vae, initialVaeParameters } from './models/vae.js';
 export type { ModelInit } from './models/vae.js';
 export { Autoencoder } from './models/autoencoder.js';
-export { denseParameterSpecs } from './models/dense.js';
+export { denseParameterSpecs, DenseNetwork } from './models/dense.js';
+export { ConvNetwork } from './models/conv.js';
+export type { Network } from './models/network.js';
 export { createModel, modelConfig, parameterSpecs } from './models/registry.js';
-export { DEFAULT_VAE, denseConfig, vaeConfig, MODEL_KINDS } from './models/config.js';
-export type { DenseConfig, ModelConfigBase, ModelKind, VaeConfig } from './models/config.js';
+export { DEFAULT_VAE, denseConfig, vaeConfig, MODEL_KINDS, NETWORKS } from './models/config.js';
+export type { DenseConfig, ModelConfig, ModelConfigBase, ModelKind, NetworkKind, VaeConfig } from './models/config.js';
 
 // Training: the trainer over any Model, the GPU batch pipeline, schedules.
 export { Trainer, TrainingDivergedError } from './train/trainer.js';

@@ -2,7 +2,7 @@
 # Makes the README's pictures and figures of the VAE family: trains each mode for
 # 10 epochs on the embedded digits (default settings otherwise), runs the command
 # that shows it, and writes small PNGs here plus figures.jsonl (one JSON line per
-# measurement). About 15 minutes on two CPU cores with llvmpipe.
+# measurement). About 25 minutes on two CPU cores with llvmpipe.
 #   bash demo/gallery/make.sh [RUNS_DIR]   (default /tmp/webgpu-vae-gallery)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -49,5 +49,10 @@ cp "$runs/holdout3/anomaly/extremes.png" "$out/anomaly-extremes.png"
 
 train binarized --binarize dynamic
 figure "evaluate binarized --iw 1000" "$(vae evaluate --checkpoint "$runs/binarized" --iw 1000 --json)"
+
+train conv --model conv
+vae sample --checkpoint "$runs/conv" --out "$out/conv-samples.png" --n 16 --cols 16 --json > /dev/null
+vae reconstruct --checkpoint "$runs/conv" --out "$out/conv-reconstruct.png" --n 12 --cols 12 --json > /dev/null
+figure "evaluate conv --iw 100" "$(vae evaluate --checkpoint "$runs/conv" --iw 100 --json)"
 
 echo "wrote $out/*.png and $out/figures.jsonl"
