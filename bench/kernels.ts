@@ -10,12 +10,13 @@ import { createNodeGpu, type AdapterChoice } from '../src/gpu/node-device.js';
 import type { Gpu } from '../src/gpu/runtime.js';
 import type { BenchCase, BenchFamily } from './case.js';
 import { adamBench } from './adam.js';
+import { convBench } from './conv.js';
 import { elementwiseBench } from './elementwise.js';
 import { matmulBench } from './matmul.js';
 import { median, spread } from './stats.js';
 import { vaeBench } from './vae.js';
 
-const families: BenchFamily[] = [matmulBench, elementwiseBench, vaeBench, adamBench];
+const families: BenchFamily[] = [matmulBench, convBench, elementwiseBench, vaeBench, adamBench];
 
 interface Result {
   family: string;

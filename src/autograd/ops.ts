@@ -52,19 +52,20 @@ export function linear(tape: Tape, x: Var, weight: Parameter, bias: Parameter | 
 
 /** nn.Conv2d over NCHW x with W [O, C, kh, kw]; the activation fused where its derivative reads the output. */
 export function conv2d(tape: Tape, x: Var, weight: Parameter, bias: Parameter | null, geometry: ConvGeometry, act: Activation = 'identity'): Var {
-  const fused = BACKWARD_READS[act] === 'output';
-  const y = tape.own(conv2dKernel(tape.gpu, x.value, weight.value, { ...geometry, bias: bias?.value, activation: fused ? act : 'identity' }));
-  const out = new Var(y, true, `${weight.name}:out`);
-  tape.record('conv2d', bias ? [x, weight, bias] : [x, weight], [out], { x: x.value, weight: weight.value, y, activation: fused ? act : 'identity', geometry }, [x.value, y]);
-  return fused ? out : activation(tape, out, act);
+  return convOp(tape, 'conv2d', x, weight, bias, geometry, act);
 }
 
 /** nn.ConvTranspose2d over NCHW x with W [Cin, Cout, kh, kw]. */
 export function convTranspose2d(tape: Tape, x: Var, weight: Parameter, bias: Parameter | null, geometry: ConvTransposeGeometry, act: Activation = 'identity'): Var {
+  return convOp(tape, 'convTranspose2d', x, weight, bias, geometry, act);
+}
+
+function convOp(tape: Tape, op: 'conv2d' | 'convTranspose2d', x: Var, weight: Parameter, bias: Parameter | null, geometry: ConvTransposeGeometry, act: Activation): Var {
   const fused = BACKWARD_READS[act] === 'output';
-  const y = tape.own(convTranspose2dKernel(tape.gpu, x.value, weight.value, { ...geometry, bias: bias?.value, activation: fused ? act : 'identity' }));
+  const kernel = op === 'conv2d' ? conv2dKernel : convTranspose2dKernel;
+  const y = tape.own(kernel(tape.gpu, x.value, weight.value, { ...geometry, bias: bias?.value, activation: fused ? act : 'identity' }));
   const out = new Var(y, true, `${weight.name}:out`);
-  tape.record('convTranspose2d', bias ? [x, weight, bias] : [x, weight], [out], { x: x.value, weight: weight.value, y, activation: fused ? act : 'identity', geometry }, [x.value, y]);
+  tape.record(op, bias ? [x, weight, bias] : [x, weight], [out], { x: x.value, weight: weight.value, y, activation: fused ? act : 'identity', geometry }, [x.value, y]);
   return fused ? out : activation(tape, out, act);
 }
 

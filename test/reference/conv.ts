@@ -74,15 +74,7 @@ export function conv2dRef(x: ArrayLike<number>, w: ArrayLike<number>, s: ConvSha
 
 /** dL/dx and dL/dw of a conv (no activation) for the upstream gradient dy, with Σ|terms| for each. */
 export function conv2dGradRef(x: ArrayLike<number>, w: ArrayLike<number>, dy: ArrayLike<number>, s: ConvShape) {
-  const dx = new Float64Array(s.B * s.C * s.H * s.W), dxAbs = new Float64Array(dx.length);
-  const dw = new Float64Array(s.O * s.C * s.kh * s.kw), dwAbs = new Float64Array(dw.length);
-  eachTerm(s, (yi, xi, wi) => {
-    dx[xi] += dy[yi] * w[wi];
-    dxAbs[xi] += Math.abs(dy[yi] * w[wi]);
-    dw[wi] += dy[yi] * x[xi];
-    dwAbs[wi] += Math.abs(dy[yi] * x[xi]);
-  });
-  return { dx, dxAbs, dw, dwAbs };
+  return gradients((f) => eachTerm(s, f), s.B * s.C * s.H * s.W, s.O * s.C * s.kh * s.kw, x, w, dy);
 }
 
 /** The transposed conv's shape: input [B, C, H, W] (C = in channels), weight [C, O, kh, kw]. */
@@ -94,51 +86,54 @@ export function convTransposeOutSize(size: number, k: number, s: ConvTransposeSh
   return (size - 1) * s.stride - 2 * s.padding + s.dilation * (k - 1) + s.outputPadding + 1;
 }
 
+/**
+ * Visits every term of a transposed conv, straight from its definition (the input
+ * pixel scattered through each tap): f(yIndex, xIndex, wIndex).
+ */
+function eachTransposeTerm(s: ConvTransposeShape, f: (yi: number, xi: number, wi: number) => void): void {
+  const Ho = convTransposeOutSize(s.H, s.kh, s), Wo = convTransposeOutSize(s.W, s.kw, s);
+  for (let b = 0; b < s.B; b++)
+    for (let c = 0; c < s.C; c++)
+      for (let hi = 0; hi < s.H; hi++)
+        for (let wi = 0; wi < s.W; wi++)
+          for (let o = 0; o < s.O; o++)
+            for (let i = 0; i < s.kh; i++)
+              for (let j = 0; j < s.kw; j++) {
+                const h = hi * s.stride - s.padding + i * s.dilation;
+                const v = wi * s.stride - s.padding + j * s.dilation;
+                if (h < 0 || h >= Ho || v < 0 || v >= Wo) continue;
+                f(((b * s.O + o) * Ho + h) * Wo + v, ((b * s.C + c) * s.H + hi) * s.W + wi, ((c * s.O + o) * s.kh + i) * s.kw + j);
+              }
+}
+
 export function convTranspose2dRef(x: ArrayLike<number>, w: ArrayLike<number>, s: ConvTransposeShape, bias?: ArrayLike<number>, act: Activation = 'identity'): ConvRef {
   const Ho = convTransposeOutSize(s.H, s.kh, s), Wo = convTransposeOutSize(s.W, s.kw, s);
   const sum = new Float64Array(s.B * s.O * Ho * Wo);
   const abs = new Float64Array(sum.length);
-  for (let b = 0; b < s.B; b++)
-    for (let c = 0; c < s.C; c++)
-      for (let hi = 0; hi < s.H; hi++)
-        for (let wi = 0; wi < s.W; wi++)
-          for (let o = 0; o < s.O; o++)
-            for (let i = 0; i < s.kh; i++)
-              for (let j = 0; j < s.kw; j++) {
-                const h = hi * s.stride - s.padding + i * s.dilation;
-                const v = wi * s.stride - s.padding + j * s.dilation;
-                if (h < 0 || h >= Ho || v < 0 || v >= Wo) continue;
-                const t = x[((b * s.C + c) * s.H + hi) * s.W + wi] * w[((c * s.O + o) * s.kh + i) * s.kw + j];
-                const at = ((b * s.O + o) * Ho + h) * Wo + v;
-                sum[at] += t;
-                abs[at] += Math.abs(t);
-              }
+  eachTransposeTerm(s, (yi, xi, wi) => {
+    const t = x[xi] * w[wi];
+    sum[yi] += t;
+    abs[yi] += Math.abs(t);
+  });
   return epilogue(sum, abs, s.O, Ho * Wo, bias, act);
+}
+
+/** Adjoint of a term loop: dL/dx and dL/dw (no activation) for the upstream gradient dy, with Σ|terms| for each. */
+function gradients(visit: (f: (yi: number, xi: number, wi: number) => void) => void, nx: number, nw: number, x: ArrayLike<number>, w: ArrayLike<number>, dy: ArrayLike<number>) {
+  const dx = new Float64Array(nx), dxAbs = new Float64Array(nx);
+  const dw = new Float64Array(nw), dwAbs = new Float64Array(nw);
+  visit((yi, xi, wi) => {
+    dx[xi] += dy[yi] * w[wi];
+    dxAbs[xi] += Math.abs(dy[yi] * w[wi]);
+    dw[wi] += dy[yi] * x[xi];
+    dwAbs[wi] += Math.abs(dy[yi] * x[xi]);
+  });
+  return { dx, dxAbs, dw, dwAbs };
 }
 
 /** dL/dx and dL/dw of a transposed conv (no activation) for the upstream gradient dy. */
 export function convTranspose2dGradRef(x: ArrayLike<number>, w: ArrayLike<number>, dy: ArrayLike<number>, s: ConvTransposeShape) {
-  const Ho = convTransposeOutSize(s.H, s.kh, s), Wo = convTransposeOutSize(s.W, s.kw, s);
-  const dx = new Float64Array(s.B * s.C * s.H * s.W), dxAbs = new Float64Array(dx.length);
-  const dw = new Float64Array(s.C * s.O * s.kh * s.kw), dwAbs = new Float64Array(dw.length);
-  for (let b = 0; b < s.B; b++)
-    for (let c = 0; c < s.C; c++)
-      for (let hi = 0; hi < s.H; hi++)
-        for (let wi = 0; wi < s.W; wi++)
-          for (let o = 0; o < s.O; o++)
-            for (let i = 0; i < s.kh; i++)
-              for (let j = 0; j < s.kw; j++) {
-                const h = hi * s.stride - s.padding + i * s.dilation;
-                const v = wi * s.stride - s.padding + j * s.dilation;
-                if (h < 0 || h >= Ho || v < 0 || v >= Wo) continue;
-                const xi = ((b * s.C + c) * s.H + hi) * s.W + wi, wi_ = ((c * s.O + o) * s.kh + i) * s.kw + j;
-                const g = dy[((b * s.O + o) * Ho + h) * Wo + v];
-                dx[xi] += g * w[wi_];
-                dxAbs[xi] += Math.abs(g * w[wi_]);
-                dw[wi_] += g * x[xi];
-                dwAbs[wi_] += Math.abs(g * x[xi]);
-              }
-  return { dx, dxAbs, dw, dwAbs };
+  return gradients((f) => eachTransposeTerm(s, f), s.B * s.C * s.H * s.W, s.C * s.O * s.kh * s.kw, x, w, dy);
 }
 
 /** Per-channel sums of dy [B, C, area] (a bias gradient). */
