@@ -117,7 +117,7 @@ describe('browser demo', () => {
     await waitReady(page);
     expect(await page.textContent('#adapter')).toMatch(/swiftshader/i);
     expect(await page.textContent('#stat-data')).toBe(`${TRAIN} train · ${TEST} test`);
-    expect(await page.$$eval('#family option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['vae', 'beta', 'cvae', 'ae']);
+    expect(await page.$$eval('#family option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['vae', 'beta', 'cvae', 'ae', 'conv']);
     expect(await page.inputValue('#family')).toBe('vae');
     expect(await page.$eval('#digit-picker', (f) => (f as HTMLFieldSetElement).disabled)).toBe(true);
     // A small model, quick on a CPU adapter.
@@ -292,6 +292,7 @@ describe('browser demo', () => {
   it.each([
     { family: 'beta', label: 'β-VAE' },
     { family: 'ae', label: 'plain autoencoder' },
+    { family: 'conv', label: 'conv VAE' },
     { family: 'cvae', label: 'conditional VAE' },
   ] as const)('rebuilds the model as a $label when it is chosen, and trains it until the test loss falls', async ({ family, label }) => {
     await page.selectOption('#family', family);
