@@ -9,13 +9,8 @@
 //                    against a fresh dist/demo/ bundle; screenshots in test-artifacts/.
 // The adapter is chosen here, at the top, and handed to tests through the env.
 import { defineConfig } from 'vitest/config';
-
-const wgslAsText = {
-  name: 'wgsl-as-text',
-  transform(code: string, id: string) {
-    if (id.endsWith('.wgsl')) return { code: `export default ${JSON.stringify(code)};`, map: null };
-  },
-};
+// Shaders are imported as their linked text, as the bundles get them (shaders/link.mjs).
+import { wgslVitePlugin as wgslAsText } from './shaders/link.mjs';
 
 const gpuProject = (adapter: string) => ({
   plugins: [wgslAsText],

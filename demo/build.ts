@@ -10,6 +10,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { wgslPlugin } from '../shaders/link.mjs';
 import { encodeDatasetBinary } from '../src/data/binary.js';
 import { loadEmbeddedMnist } from '../src/data/mnist-embedded.js';
 import { DEMO_BUNDLE, DEMO_SOURCE } from './paths.js';
@@ -25,7 +26,7 @@ export async function buildDemo(out = DEMO_BUNDLE): Promise<void> {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    loader: { '.wgsl': 'text' },
+    plugins: [wgslPlugin],
     sourcemap: true,
     outfile: join(out, 'app.js'),
     logLevel: 'warning',

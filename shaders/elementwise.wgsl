@@ -46,6 +46,10 @@
 // dimension holds at most 65535 workgroups; `flat_index` linearises it and the
 // invocations past n do nothing.
 
+import package::lib::activations::activate;
+import package::lib::grid::flat_index;
+import package::lib::math::{GELU_C, GELU_K, gelu_2u, sigmoid};
+
 struct Params {
   n: u32,
   // axpy's alpha and fill's value; forward and backward ignore it.
@@ -60,9 +64,6 @@ override LEAKY_SLOPE: f32 = 0.01;
 override ACCUMULATE: bool = false;
 
 const WG: u32 = 256u;
-// sqrt(2 / pi) and the cubic coefficient of the tanh approximation of gelu.
-const GELU_K: f32 = 0.7978845608028654;
-const GELU_C: f32 = 0.044715;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -70,18 +71,6 @@ const GELU_C: f32 = 0.044715;
 @group(0) @binding(3) var<storage, read> saved: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
-
-fn flat_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
-  return gid.y * groups.x * WG + gid.x;
-}
-
-// sigmoid(z) without overflow: e = exp(-|z|) is in (0, 1], so nothing can form
-// inf; sigmoid(z) is 1/(1+e) for z >= 0 and e/(1+e) for z < 0.
-fn sigmoid(z: f32) -> f32 {
-  let e = exp(-abs(z));
-  let s = 1.0 / (1.0 + e);
-  return select(e * s, s, z >= 0.0);
-}
 
 // sigmoid'(z) = sigmoid(z) * sigmoid(-z) = e / (1 + e)^2 with e = exp(-|z|): no
 // 1 - sigmoid(z) cancellation, so it stays accurate deep in the tails.
@@ -91,47 +80,11 @@ fn sigmoid_grad(z: f32) -> f32 {
   return e * s * s;
 }
 
-// log(1 + z) for 0 <= z <= 1, accurate to a few ulp also for tiny z, where
-// log(1.0 + z) would lose everything to the rounding of 1 + z (and WGSL's log is
-// only absolutely accurate near 1). log1p(z) = 2 atanh(s) with s = z / (2 + z) in
-// [0, 1/3]; atanh(s) = s (1 + s^2/3 + s^4/5 + ...), and the first terms up to
-// s^14/15 leave a relative error below (1/9)^8 / 17 < 2e-9.
-fn log1p_unit(z: f32) -> f32 {
-  let s = z / (2.0 + z);
-  let t = s * s;
-  var p = 1.0 / 15.0;
-  p = p * t + 1.0 / 13.0;
-  p = p * t + 1.0 / 11.0;
-  p = p * t + 1.0 / 9.0;
-  p = p * t + 1.0 / 7.0;
-  p = p * t + 1.0 / 5.0;
-  p = p * t + 1.0 / 3.0;
-  p = p * t + 1.0;
-  return 2.0 * s * p;
-}
-
-// 2u of the gelu approximation; gelu(x) = x * sigmoid(2u).
-fn gelu_2u(v: f32) -> f32 {
-  return 2.0 * GELU_K * (v + GELU_C * v * v * v);
-}
-
 // d/dx [x sigmoid(2u)] = sigmoid(2u) + x * sigmoid'(2u) * 2u'(x),
 // with 2u'(x) = 2 GELU_K (1 + 3 GELU_C x^2).
 fn gelu_grad(v: f32) -> f32 {
   let z = gelu_2u(v);
   return sigmoid(z) + v * sigmoid_grad(z) * 2.0 * GELU_K * (1.0 + 3.0 * GELU_C * v * v);
-}
-
-fn act(v: f32) -> f32 {
-  switch ACT {
-    case 1u: { return max(v, 0.0); }
-    case 2u: { return select(LEAKY_SLOPE * v, v, v > 0.0); }
-    case 3u: { return sigmoid(v); }
-    case 4u: { return tanh(clamp(v, -10.0, 10.0)); }
-    case 5u: { return max(v, 0.0) + log1p_unit(exp(-abs(v))); }
-    case 6u: { return v * sigmoid(gelu_2u(v)); }
-    default: { return v; }
-  }
 }
 
 // The derivative from the saved value: the output s = act(x) for codes 0-4, the
@@ -152,15 +105,15 @@ fn act_grad(s: f32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
-    y[i] = act(x[i]);
+    y[i] = activate(x[i], ACT, LEAKY_SLOPE);
   }
 }
 
 @compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     let g = dy[i] * act_grad(saved[i]);
     if (ACCUMULATE) {
@@ -173,7 +126,7 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
 
 @compute @workgroup_size(WG)
 fn axpy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     y[i] = y[i] + params.scalar * x[i];
   }
@@ -181,7 +134,7 @@ fn axpy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 @compute @workgroup_size(WG)
 fn fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     y[i] = params.scalar;
   }

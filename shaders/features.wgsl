@@ -21,6 +21,8 @@
 // every write unique, so no invocation races another. The grid is 2-D for large n
 // (workgroupGrid in src/ops/elementwise.ts); invocations past n do nothing.
 
+import package::lib::grid::flat_index;
+
 struct Params {
   // Elements to process: out's for concat, slice and the elementwise ops, src's for place.
   n: u32,
@@ -49,13 +51,9 @@ const WG: u32 = 256u;
 @group(0) @binding(8) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(9) var<storage, read_write> y: array<f32>;
 
-fn flat_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
-  return gid.y * groups.x * WG + gid.x;
-}
-
 @compute @workgroup_size(WG)
 fn concat_cols(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i >= params.n) { return; }
   let r = i / params.stride;
   let c = i % params.stride;
@@ -70,7 +68,7 @@ fn concat_cols(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
 
 @compute @workgroup_size(WG)
 fn slice_cols(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i >= params.n) { return; }
   let v = x[(i / params.width) * params.stride + params.start + i % params.width];
   if (ACCUMULATE) {
@@ -82,7 +80,7 @@ fn slice_cols(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
 
 @compute @workgroup_size(WG)
 fn place_cols(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i >= params.n) { return; }
   let j = (i / params.width) * params.stride + params.start + i % params.width;
   if (ACCUMULATE) {
@@ -94,7 +92,7 @@ fn place_cols(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
 
 @compute @workgroup_size(WG)
 fn add(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     out[i] = a[i] + b[i];
   }
@@ -102,7 +100,7 @@ fn add(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) g
 
 @compute @workgroup_size(WG)
 fn mul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     let v = a[i] * m[i];
     if (ACCUMULATE) {
@@ -115,7 +113,7 @@ fn mul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) g
 
 @compute @workgroup_size(WG)
 fn scaled_add(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     let v = s[0] * x[i];
     if (ACCUMULATE) {

@@ -50,6 +50,8 @@
 //                 approximate='tanh', evaluated as x·sigmoid(2u) (the same function,
 //                 without the cancellation in 1 + tanh(u) for negative x)
 
+import package::lib::activations::activate;
+
 struct Params {
   M: u32,
   N: u32,
@@ -98,10 +100,8 @@ override TILE_K: u32 = 16u;
 override TILE_M: u32 = REG_M * WG_Y;
 override TILE_N: u32 = REG_N * WG_X;
 
-// LEAKY_SLOPE in src/ops/activation.ts; sqrt(2/π) and the cubic coefficient of gelu.
+// LEAKY_SLOPE in src/ops/activation.ts.
 const LEAKY_SLOPE: f32 = 0.01;
-const GELU_K: f32 = 0.7978845608028654;
-const GELU_C: f32 = 0.044715;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -112,48 +112,6 @@ const GELU_C: f32 = 0.044715;
 // K-major tiles: tileA[k·TILE_M + m] = op(A)[m, k], tileB[k·TILE_N + n] = op(B)[k, n].
 var<workgroup> tileA: array<f32, TILE_M * TILE_K>;
 var<workgroup> tileB: array<f32, TILE_N * TILE_K>;
-
-// The activation helpers below are shaders/elementwise.wgsl's, unchanged.
-
-// sigmoid(z) without overflow: e = exp(-|z|) is in (0, 1].
-fn sigmoid(z: f32) -> f32 {
-  let e = exp(-abs(z));
-  let s = 1.0 / (1.0 + e);
-  return select(e * s, s, z >= 0.0);
-}
-
-// log(1 + z) for 0 <= z <= 1, accurate also for tiny z: 2·atanh(s), s = z / (2 + z),
-// by its series up to s^15 (relative error below 2e-9).
-fn log1p_unit(z: f32) -> f32 {
-  let s = z / (2.0 + z);
-  let t = s * s;
-  var p = 1.0 / 15.0;
-  p = p * t + 1.0 / 13.0;
-  p = p * t + 1.0 / 11.0;
-  p = p * t + 1.0 / 9.0;
-  p = p * t + 1.0 / 7.0;
-  p = p * t + 1.0 / 5.0;
-  p = p * t + 1.0 / 3.0;
-  p = p * t + 1.0;
-  return 2.0 * s * p;
-}
-
-// 2u of the gelu approximation; gelu(x) = x·sigmoid(2u).
-fn gelu_2u(v: f32) -> f32 {
-  return 2.0 * GELU_K * (v + GELU_C * v * v * v);
-}
-
-fn activate(v: f32) -> f32 {
-  switch ACT {
-    case 1u: { return max(v, 0.0); }
-    case 2u: { return select(LEAKY_SLOPE * v, v, v > 0.0); }
-    case 3u: { return sigmoid(v); }
-    case 4u: { return tanh(clamp(v, -10.0, 10.0)); }
-    case 5u: { return max(v, 0.0) + log1p_unit(exp(-abs(v))); }
-    case 6u: { return v * sigmoid(gelu_2u(v)); }
-    default: { return v; }
-  }
-}
 
 // acc[r] += a[r] · b for r = 0..3: row r of a 4 × 4 quadrant is column r of the matrix.
 fn outer4(acc: ptr<function, mat4x4<f32>>, a4: vec4<f32>, b4: vec4<f32>) {
@@ -203,7 +161,7 @@ fn storeBlock(blk: Block, row0: u32, col0: u32) {
         x += c[at];
       } else {
         if (HAS_BIAS) { x += bias[col]; }
-        x = activate(x);
+        x = activate(x, ACT, LEAKY_SLOPE);
       }
       c[at] = x;
     }

@@ -44,6 +44,9 @@
 // Grid: 2-D, WG invocations per workgroup, linearised as gid.y * groups.x * WG + gid.x
 // (workgroupGrid in src/ops/elementwise.ts); invocations past n do nothing.
 
+import package::lib::math::{exp_m1_m_x, log1p_unit};
+import package::lib::grid::flat_index;
+
 struct Params {
   n: u32,
   // bias_add: the row length; unused elsewhere.
@@ -68,47 +71,7 @@ const WG: u32 = 256u;
 @group(0) @binding(3) var<storage, read> state: State;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-fn flat_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
-  return gid.y * groups.x * WG + gid.x;
-}
-
-// log(1 + z) for 0 <= z <= 1, accurate to a few ulp also for tiny z, where
-// log(1.0 + z) would lose everything to the rounding of 1 + z (and WGSL's log is
-// only absolutely accurate near 1). log1p(z) = 2 atanh(s) with s = z / (2 + z) in
-// [0, 1/3]; atanh(s) = s (1 + s^2/3 + s^4/5 + ...), and the first terms up to
-// s^14/15 leave a relative error below (1/9)^8 / 17 < 2e-9.
-fn log1p_unit(z: f32) -> f32 {
-  let s = z / (2.0 + z);
-  let t = s * s;
-  var p = 1.0 / 15.0;
-  p = p * t + 1.0 / 13.0;
-  p = p * t + 1.0 / 11.0;
-  p = p * t + 1.0 / 9.0;
-  p = p * t + 1.0 / 7.0;
-  p = p * t + 1.0 / 5.0;
-  p = p * t + 1.0 / 3.0;
-  p = p * t + 1.0;
-  return 2.0 * s * p;
-}
-
-// exp(v) - 1 - v without cancellation: Taylor series v^2/2! + ... + v^9/9! for
-// |v| < 1/2 (truncation below 3e-9 relative), the direct form outside.
-fn exp_m1_m_x(v: f32) -> f32 {
-  if (abs(v) >= 0.5) {
-    return exp(v) - 1.0 - v;
-  }
-  var p = 1.0 / 362880.0;
-  p = 1.0 / 40320.0 + v * p;
-  p = 1.0 / 5040.0 + v * p;
-  p = 1.0 / 720.0 + v * p;
-  p = 1.0 / 120.0 + v * p;
-  p = 1.0 / 24.0 + v * p;
-  p = 1.0 / 6.0 + v * p;
-  p = 0.5 + v * p;
-  return v * v * p;
-}
-
-fn recon_term(pred: f32, truth: f32) -> f32 {
+fn plain_recon_term(pred: f32, truth: f32) -> f32 {
   if (RECON == 0u) {
     let ex = exp(-abs(pred));
     return select(-pred * truth, pred * (1.0 - truth), pred >= 0.0) + log1p_unit(ex);
@@ -128,7 +91,7 @@ fn recon_derivative(pred: f32, truth: f32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn bias_add(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     y[i] = a[i] + b[i % params.cols];
   }
@@ -136,7 +99,7 @@ fn bias_add(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
 
 @compute @workgroup_size(WG)
 fn add(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     y[i] = a[i] + b[i];
   }
@@ -144,7 +107,7 @@ fn add(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) g
 
 @compute @workgroup_size(WG)
 fn mul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     y[i] = a[i] * b[i];
   }
@@ -152,7 +115,7 @@ fn mul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) g
 
 @compute @workgroup_size(WG)
 fn exp_scale(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     y[i] = exp(params.scalar * a[i]);
   }
@@ -160,7 +123,7 @@ fn exp_scale(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
 
 @compute @workgroup_size(WG)
 fn scale(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     y[i] = params.scalar * a[i];
   }
@@ -168,15 +131,15 @@ fn scale(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
 
 @compute @workgroup_size(WG)
 fn recon_terms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
-    y[i] = recon_term(a[i], b[i]);
+    y[i] = plain_recon_term(a[i], b[i]);
   }
 }
 
 @compute @workgroup_size(WG)
 fn recon_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     y[i] = params.scalar * recon_derivative(a[i], b[i]);
   }
@@ -184,7 +147,7 @@ fn recon_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
 
 @compute @workgroup_size(WG)
 fn kl_terms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     let m = a[i];
     y[i] = 0.5 * (m * m + exp_m1_m_x(b[i]));
@@ -193,7 +156,7 @@ fn kl_terms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
 
 @compute @workgroup_size(WG)
 fn kl_logvar_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     let v = a[i];
     // exp(v) - 1 = v + (exp(v) - 1 - v), without the cancellation near v = 0.
@@ -204,7 +167,7 @@ fn kl_logvar_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
 
 @compute @workgroup_size(WG)
 fn combine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     y[3u * i] = a[i] + params.scalar * b[i];
     y[3u * i + 1u] = a[i];
@@ -214,7 +177,7 @@ fn combine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
 
 @compute @workgroup_size(WG)
 fn adam_moment1(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     y[i] = params.scalar * y[i] + (1.0 - params.scalar) * a[i];
   }
@@ -222,7 +185,7 @@ fn adam_moment1(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 
 @compute @workgroup_size(WG)
 fn adam_moment2(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     // ((1 - beta2) g) g, as adam.wgsl: v overflows only when v itself would.
     let g = a[i];
@@ -232,7 +195,7 @@ fn adam_moment2(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 
 @compute @workgroup_size(WG)
 fn adam_direction(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     y[i] = a[i] / (sqrt(b[i]) / state.bias_correction2_sqrt + params.scalar);
   }
@@ -240,7 +203,7 @@ fn adam_direction(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
 
 @compute @workgroup_size(WG)
 fn adam_update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
+  let i = flat_index(gid, groups, WG);
   if (i < params.n) {
     y[i] = y[i] - (params.scalar / state.bias_correction1) * a[i];
   }

@@ -53,6 +53,8 @@
 // cancel), so the BCE of a confident logit (e.g. |l| = 80), the KL near the prior and
 // its logvar gradient keep their digits.
 
+import package::lib::math::{exp_m1_m_x, log1p_unit};
+
 struct Params {
   batch: u32,
   d: u32,
@@ -83,42 +85,6 @@ override RECON: u32 = 0u;
 const WG: u32 = 32u;
 
 var<workgroup> partial: array<vec3<f32>, WG>;
-
-// log(1 + z) for 0 <= z <= 1, accurate to a few ulp also for tiny z, where
-// log(1.0 + z) would lose everything to the rounding of 1 + z (and WGSL's log is
-// only absolutely accurate near 1). log1p(z) = 2 atanh(s) with s = z / (2 + z) in
-// [0, 1/3]; atanh(s) = s (1 + s^2/3 + s^4/5 + ...), and the first terms up to
-// s^14/15 leave a relative error below (1/9)^8 / 17 < 2e-9.
-fn log1p_unit(z: f32) -> f32 {
-  let s = z / (2.0 + z);
-  let t = s * s;
-  var p = 1.0 / 15.0;
-  p = p * t + 1.0 / 13.0;
-  p = p * t + 1.0 / 11.0;
-  p = p * t + 1.0 / 9.0;
-  p = p * t + 1.0 / 7.0;
-  p = p * t + 1.0 / 5.0;
-  p = p * t + 1.0 / 3.0;
-  p = p * t + 1.0;
-  return 2.0 * s * p;
-}
-
-// exp(v) - 1 - v without cancellation: Taylor series v^2/2! + ... + v^9/9! for
-// |v| < 1/2 (truncation below 3e-9 relative), the direct form outside.
-fn exp_m1_m_x(v: f32) -> f32 {
-  if (abs(v) >= 0.5) {
-    return exp(v) - 1.0 - v;
-  }
-  var p = 1.0 / 362880.0;
-  p = 1.0 / 40320.0 + v * p;
-  p = 1.0 / 5040.0 + v * p;
-  p = 1.0 / 720.0 + v * p;
-  p = 1.0 / 120.0 + v * p;
-  p = 1.0 / 24.0 + v * p;
-  p = 1.0 / 6.0 + v * p;
-  p = 0.5 + v * p;
-  return v * v * p;
-}
 
 fn expm1(v: f32) -> f32 {
   if (abs(v) >= 0.5) {

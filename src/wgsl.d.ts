@@ -1,5 +1,5 @@
-// WGSL sources are imported as text: esbuild's `--loader:.wgsl=text` and the
-// plugin in vitest.config.ts both turn `import src from '...wgsl'` into a string.
+// WGSL sources are imported as their linked text: shaders/link.mjs's plugins (for
+// esbuild and vitest) turn `import src from '...wgsl'` into a string.
 declare module '*.wgsl' {
   const source: string;
   export default source;

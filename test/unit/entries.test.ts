@@ -2,6 +2,7 @@
 // src/index.ts. esbuild fails to resolve `node:*` (and the Dawn package) under
 // platform 'browser', so a stray import breaks this test, not a user's page.
 import { build } from 'esbuild';
+import { wgslPlugin } from '../../shaders/link.mjs';
 import { describe, expect, it } from 'vitest';
 
 describe('package entries', () => {
@@ -12,7 +13,7 @@ describe('package entries', () => {
       platform: 'browser',
       format: 'esm',
       write: false,
-      loader: { '.wgsl': 'text' },
+      plugins: [wgslPlugin],
       logLevel: 'silent',
     });
     const text = result.outputFiles[0].text;
@@ -28,7 +29,7 @@ describe('package entries', () => {
       format: 'esm',
       write: false,
       external: ['webgpu'],
-      loader: { '.wgsl': 'text' },
+      plugins: [wgslPlugin],
       logLevel: 'silent',
     });
     expect(node.outputFiles[0].text).toMatch(/from\s*["']webgpu["']/);

@@ -1,0 +1,10 @@
+// Types of shaders/link.mjs (plain JavaScript, so that the package's build scripts
+// run in Node without a TypeScript step).
+import type { Plugin } from 'esbuild';
+
+/** A shader's WGSL with its `import package::lib::...` lines linked in. */
+export function linkShader(path: string, source?: string): Promise<string>;
+/** esbuild: `.wgsl` imports load as their linked text. */
+export const wgslPlugin: Plugin;
+/** vitest / vite: the same, as a transform. */
+export const wgslVitePlugin: { name: string; transform(code: string, id: string): Promise<{ code: string; map: null } | undefined> };

@@ -1,0 +1,47 @@
+// How a shader in shaders/ becomes the WGSL the GPU compiles. A kernel file is WGSL
+// plus, at most, `import package::lib::NAME::{...};` lines naming helpers kept once
+// in shaders/lib/*.wesl (math series, activations, grid indexing). The `wesl`
+// linker resolves them at build time into one plain WGSL module (only what is
+// referenced, names unchanged), which the bundles inline as text; wgsl_reflect
+// then reads exactly the text the GPU compiles. Used by every bundle (the esbuild
+// plugin below, through shaders/bundle.mjs, demo/build.ts and the tests' builds)
+// and by vitest (vitest.config.ts), so there is one path from source to shader.
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { link } from 'wesl';
+
+const LIB = join(dirname(fileURLToPath(import.meta.url)), 'lib');
+
+/** The shared modules, keyed as the linker wants them (lib/NAME.wesl). */
+function libSources() {
+  return Object.fromEntries(readdirSync(LIB).filter((f) => f.endsWith('.wesl')).map((f) => [`lib/${f}`, readFileSync(join(LIB, f), 'utf8')]));
+}
+
+/** A shader's WGSL with its imports linked in (the text itself when it imports nothing). */
+export async function linkShader(path, source = readFileSync(path, 'utf8')) {
+  if (!/^\s*import\s/m.test(source)) return source;
+  const root = basename(path).replace(/\.wgsl$/, '').replace(/\W/g, '_');
+  try {
+    const linked = await link({ weslSrc: { ...libSources(), [`${root}.wesl`]: source }, rootModuleName: root });
+    return linked.dest;
+  } catch (e) {
+    throw new Error(`${path}: linking its shared WGSL modules failed: ${e instanceof Error ? e.message : e}`);
+  }
+}
+
+/** esbuild: `import src from '...wgsl'` gives the linked text. */
+export const wgslPlugin = {
+  name: 'wgsl',
+  setup(build) {
+    build.onLoad({ filter: /\.wgsl$/ }, async (args) => ({ contents: await linkShader(args.path), loader: 'text', watchFiles: Object.keys(libSources()).map((k) => join(LIB, basename(k))) }));
+  },
+};
+
+/** vitest / vite: the same, as a transform. */
+export const wgslVitePlugin = {
+  name: 'wgsl-linked-text',
+  async transform(code, id) {
+    if (id.endsWith('.wgsl')) return { code: `export default ${JSON.stringify(await linkShader(id, code))};`, map: null };
+  },
+};

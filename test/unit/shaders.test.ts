@@ -1,0 +1,39 @@
+// The shaders' shared code is kept once: helpers live in shaders/lib/*.wesl and the
+// kernels import them (shaders/link.mjs links them at build time). This test fails
+// when a function is defined in two files again, and checks that every kernel links
+// to plain WGSL that wgsl_reflect reads, with its entry points and no imports left.
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
+import { linkShader } from '../../shaders/link.mjs';
+
+const kernels = readdirSync('shaders').filter((f) => f.endsWith('.wgsl'));
+const modules = readdirSync('shaders/lib').filter((f) => f.endsWith('.wesl')).map((f) => `lib/${f}`);
+
+/** Top-level function names declared in a file (entry points included). */
+const functions = (file: string) => [...readFileSync(`shaders/${file}`, 'utf8').matchAll(/^fn (\w+)\(/gm)].map((m) => m[1]);
+
+describe('shaders', () => {
+  it('define each helper function once across shaders/ and shaders/lib/', () => {
+    const where = new Map<string, string[]>();
+    for (const file of [...kernels, ...modules]) for (const fn of functions(file)) where.set(fn, [...(where.get(fn) ?? []), file]);
+    // Entry points may share a name across kernel families (forward, backward, add, ...).
+    const isEntry = (fn: string, file: string) => new RegExp(`@compute[^\\n]*\\n(?:@[^\\n]*\\n)*fn ${fn}\\(`).test(readFileSync(`shaders/${file}`, 'utf8'));
+    const copies = [...where].filter(([fn, files]) => files.filter((f) => !isEntry(fn, f)).length > 1);
+    expect(copies).toEqual([]);
+  });
+
+  it('link to WGSL that wgsl_reflect reads, imports resolved, entry points kept', async () => {
+    for (const file of kernels) {
+      const source = readFileSync(`shaders/${file}`, 'utf8');
+      const linked = await linkShader(`shaders/${file}`, source);
+      expect(linked, file).not.toMatch(/^\s*import\s/m);
+      const entries = [...source.matchAll(/@compute[^\n]*\n(?:@[^\n]*\n)*fn (\w+)\(/g)].map((m) => m[1]);
+      expect(new WgslReflect(linked).entry.compute.map((e) => e.name).sort(), file).toEqual(entries.sort());
+    }
+  });
+
+  it('name the shader when linking fails', async () => {
+    await expect(linkShader('shaders/broken.wgsl', 'import package::lib::math::no_such_helper;\nfn f() -> f32 { return no_such_helper(1.0); }\n')).rejects.toThrow(/shaders\/broken\.wgsl: linking its shared WGSL modules failed/);
+  });
+});
