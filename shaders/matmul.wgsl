@@ -1,7 +1,8 @@
 // matmul: C[M,N] = op(A) · op(B), then an optional fused epilogue
 //   C = act(op(A) · op(B) + bias)        (HAS_BIAS: bias[N] broadcast over rows)
-// or, with ACCUMULATE, C = C + op(A) · op(B) with no epilogue (src/ops/matmul.ts
-// rejects bias or an activation together with accumulate), so gradients add up.
+// or, with ACCUMULATE, C = act(C + op(A) · op(B) + bias): gradients add up (a
+// caller's accumulate takes no bias or activation; src/ops/matmul.ts checks), and
+// a K split across launches (src/ops/gemm-split.ts) applies the epilogue last.
 //
 // Storage is row-major. op(A) is A [M,K], or with TRANS_A, A stored [K,M].
 // op(B) is B [K,N], or with TRANS_B, B stored [N,K]. A Linear layer's forward
@@ -55,7 +56,12 @@ import package::lib::activations::activate;
 struct Params {
   M: u32,
   N: u32,
+  // This launch sums k = k_begin .. K-1. A long K is split into several launches
+  // (src/ops/gemm-split.ts): llvmpipe ends an invocation's loops after 65535
+  // iterations in all (Mesa gallivm's guard against endless shader loops), which
+  // silently dropped the rest of a long K.
   K: u32,
+  k_begin: u32,
   // Convolution geometry, read only when CONV != 0 (the matmul passes zeros):
   // the pixel grid that `pixel` decodes (for CONV_DATA: the whole dx), the image
   // the im2col operand reads (channels, height, width), the kernel, and stride /
@@ -157,13 +163,11 @@ fn storeBlock(blk: Block, row0: u32, col0: u32) {
       let col = col0 + j * WG_X;
       let at = rowAt + colOut(col);
       var x = quads[(r / 4u) * 2u + j / 4u][r % 4u][j % 4u];
-      if (ACCUMULATE) {
-        x += c[at];
-      } else {
-        if (HAS_BIAS) { x += bias[col]; }
-        x = activate(x, ACT, LEAKY_SLOPE);
-      }
-      c[at] = x;
+      // A split K's last launch accumulates and applies the epilogue; a caller's
+      // accumulate has neither bias nor activation (src/ops/matmul.ts checks).
+      if (ACCUMULATE) { x += c[at]; }
+      if (HAS_BIAS) { x += bias[col]; }
+      c[at] = activate(x, ACT, LEAKY_SLOPE);
     }
   }
 }
@@ -205,7 +209,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let col0 = wid.x * TILE_N;
 
   var blk: Block;
-  for (var k0 = 0u; k0 < params.K; k0 += TILE_K) {
+  for (var k0 = params.k_begin; k0 < params.K; k0 += TILE_K) {
     // Walk each tile along its contiguous dimension in memory, so that neighbouring
     // invocations read neighbouring words.
     for (var i = flat; i < TILE_M * TILE_K; i += threads) {
@@ -265,7 +269,7 @@ fn direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
   let colsB1 = min(col0 + WG_X * (quad + 4u), vec4(N - 1u)) * strideBn;
 
   var blk: Block;
-  for (var k = 0u; k < K; k++) {
+  for (var k = params.k_begin; k < K; k++) {
     let ka = k * strideAk;
     let kb = k * strideBk;
     var a1: vec4<f32>;
@@ -467,8 +471,8 @@ fn conv_direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_
   let colsB1 = min(col0 + WG_X * (quad + 4u), vec4(params.N - 1u)) * g;
 
   var blk: Block;
-  var cur = vec3(0u);
-  for (var k = 0u; k < params.K; k++) {
+  var cur = cursorOf(params.k_begin);
+  for (var k = params.k_begin; k < params.K; k++) {
     let kp = kPartAt(cur);
     let kb = kBAt(cur);
     cur = advance(cur);

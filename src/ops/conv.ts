@@ -14,6 +14,7 @@ import type { Gpu } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
 import { activationCode, type Activation } from './activation.js';
 import { checkConfig, describeMatmulConfig, gemmShader, matmulConfig, type MatmulConfig } from './matmul.js';
+import { kPerLaunch, kRanges, launchConstants } from './gemm-split.js';
 import { sumCols, sumRows } from './reduce.js';
 
 export interface ConvGeometry {
@@ -186,40 +187,41 @@ function convGemm(gpu: Gpu, c: GemmCall): Tensor {
     });
   const y = out ?? gpu.empty(c.outShape, `${c.op}:out`);
   for (const { M, K, fields, config, grid } of launches) {
-    gpu.run({
-      shader: gemmShader,
-      entry: config.entry === 'direct' ? 'conv_direct' : 'main',
-      constants: {
-        HAS_BIAS: Number(bias !== undefined),
-        ACT: activationCode(activation),
-        ACCUMULATE: Number(accumulate),
-        CONV: MODE_CODE[c.mode],
-        REG_M: config.regM,
-        REG_N: config.regN,
-        WG_X: config.wgX,
-        WG_Y: config.wgY,
-        ...(config.entry === 'main' ? { TILE_K: config.tileK } : {}),
-      },
-      bindings: { a: c.image, b: c.other, bias: bias ?? null, c: y },
-      params: {
-        M,
-        N: c.N,
-        K,
-        grid_h: c.grid[0],
-        grid_w: c.grid[1],
-        src_c: c.src[0],
-        src_h: c.src[1],
-        src_w: c.src[2],
-        kernel_h: c.kernel[0],
-        kernel_w: c.kernel[1],
-        stride: c.g.stride,
-        pad: c.g.padding,
-        dilation: c.g.dilation,
-        ...fields,
-      },
-      workgroups: grid,
-      cost: { flops: 2 * M * c.N * K },
-    });
+    for (const r of kRanges(K, kPerLaunch(config))) {
+      gpu.run({
+        shader: gemmShader,
+        entry: config.entry === 'direct' ? 'conv_direct' : 'main',
+        constants: {
+          ...launchConstants(r, { hasBias: bias !== undefined, act: activationCode(activation), accumulate }),
+          CONV: MODE_CODE[c.mode],
+          REG_M: config.regM,
+          REG_N: config.regN,
+          WG_X: config.wgX,
+          WG_Y: config.wgY,
+          ...(config.entry === 'main' ? { TILE_K: config.tileK } : {}),
+        },
+        bindings: { a: c.image, b: c.other, bias: bias ?? null, c: y },
+        params: {
+          M,
+          N: c.N,
+          K: r.end,
+          k_begin: r.begin,
+          grid_h: c.grid[0],
+          grid_w: c.grid[1],
+          src_c: c.src[0],
+          src_h: c.src[1],
+          src_w: c.src[2],
+          kernel_h: c.kernel[0],
+          kernel_w: c.kernel[1],
+          stride: c.g.stride,
+          pad: c.g.padding,
+          dilation: c.g.dilation,
+          ...fields,
+        },
+        workgroups: grid,
+        cost: { flops: 2 * M * c.N * (r.end - r.begin) },
+      });
+    }
   }
   return y;
 }

@@ -10,6 +10,7 @@ import { defineShader } from '../gpu/shader.js';
 import type { Tensor } from '../tensor.js';
 import { activationCode, type Activation } from './activation.js';
 import { cpuImplementation } from '../gpu/describe.js';
+import { kPerLaunch, kRanges, launchConstants } from './gemm-split.js';
 
 /** The GEMM family: the matmul and, as implicit GEMMs, the convolutions (src/ops/conv.ts). */
 export const gemmShader = defineShader('matmul', src);
@@ -150,25 +151,25 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
     throw new ShapeError(`matmul: C [${M}, ${N}] needs ${gridY} × ${gridX} workgroups (${describeMatmulConfig(config)}), over the device's ${max} per dimension; split the rows into chunks`);
   }
   const c = out ?? gpu.empty([M, N], 'matmul:c');
-  gpu.run({
-    shader: gemmShader,
-    entry: config.entry,
-    constants: {
-      TRANS_A: Number(transA),
-      TRANS_B: Number(transB),
-      HAS_BIAS: Number(bias !== undefined),
-      ACT: activationCode(activation),
-      ACCUMULATE: Number(accumulate),
-      REG_M: config.regM,
-      REG_N: config.regN,
-      WG_X: config.wgX,
-      WG_Y: config.wgY,
-      ...(config.entry === 'main' ? { TILE_K: config.tileK } : {}),
-    },
-    bindings: { a, b, bias: bias ?? null, c },
-    params: { M, N, K, ...NO_CONV },
-    workgroups: [gridX, gridY],
-    cost: { flops: 2 * M * N * K },
-  });
+  for (const r of kRanges(K, kPerLaunch(config))) {
+    gpu.run({
+      shader: gemmShader,
+      entry: config.entry,
+      constants: {
+        TRANS_A: Number(transA),
+        TRANS_B: Number(transB),
+        ...launchConstants(r, { hasBias: bias !== undefined, act: activationCode(activation), accumulate }),
+        REG_M: config.regM,
+        REG_N: config.regN,
+        WG_X: config.wgX,
+        WG_Y: config.wgY,
+        ...(config.entry === 'main' ? { TILE_K: config.tileK } : {}),
+      },
+      bindings: { a, b, bias: bias ?? null, c },
+      params: { M, N, K: r.end, k_begin: r.begin, ...NO_CONV },
+      workgroups: [gridX, gridY],
+      cost: { flops: 2 * M * N * (r.end - r.begin) },
+    });
+  }
   return c;
 }

@@ -146,6 +146,22 @@ describe('conv', () => {
     gpu.release(x, w);
   });
 
+  it('a weight gradient over more than 65535 pixels is summed whole (llvmpipe\'s loop limit)', async () => {
+    // K = B·Ho·Wo = 2·200·180 = 72,000 positive terms: a sum cut at llvmpipe's
+    // 65535 loop iterations would miss 9% of it, far outside the rounding bound.
+    const gpu = await testGpu();
+    const s = shape(2, 1, 200, 180, 3, 1, 1, 0);
+    const xData = uniform(2 * 200 * 180, 7, 0, 1), gData = uniform(2 * 3 * 200 * 180, 8, 0, 1);
+    const x = gpu.upload(xData, [2, 1, 200, 180], 'x'), g = gpu.upload(gData, [2, 3, 200, 180], 'g');
+    const grad = conv2dGradRef(xData, uniform(3, 9), gData, s);
+    for (const entry of ['direct', 'main'] as const) {
+      const dw = conv2dBackwardWeight(gpu, x, g, [1, 1], { config: configFor(gpu, entry, 1, 3, 72_000) });
+      assertClose(await gpu.read(dw), grad.dw, tolerance(grad.dwAbs, grad.dw, 72_000, false), `${entry} dw, K 72000`);
+      gpu.release(dw);
+    }
+    gpu.release(x, g);
+  });
+
   it('rejects bad shapes and options with errors naming them', async () => {
     const gpu = await testGpu();
     const x = gpu.empty([2, 3, 5, 5], 'x');

@@ -157,6 +157,26 @@ describe('matmul', () => {
     for (const t of [TRANSPOSES[0], TRANSPOSES[3]]) await check({ M: 65, N: 70, K: 50, entry: 'main', ...t, config });
   });
 
+  it('a K past 65535 is summed whole, in launches that each stay under llvmpipe\'s loop limit', async () => {
+    // llvmpipe ends an invocation's loops after 65535 iterations in all; a single
+    // launch dropped the rest of K. Positive terms make a dropped tail (here 6%+ of
+    // the sum) far larger than the rounding bound, so this fails without the split.
+    const gpu = await testGpu();
+    const K = 70_000;
+    const aData = uniform(2 * K, 91, 0, 1), bData = uniform(K * 3, 92, 0, 1), biasData = uniform(3, 93);
+    const a = gpu.upload(aData, [K, 2], 'a'), b = gpu.upload(bData, [K, 3], 'b'), bias = gpu.upload(biasData, [3], 'bias');
+    for (const entry of ['direct', 'main'] as const) {
+      const y = matmul(gpu, a, b, { transA: true, bias, activation: 'tanh', config: configFor(gpu, entry, 2, 3, K) });
+      const ref = matmulRef(aData, bData, 2, 3, K, { transA: true, bias: biasData, activation: 'tanh' });
+      assertClose(await gpu.read(y), ref.c, tolerance(ref, K, 'tanh'), `${entry} K ${K} bias+tanh`);
+      const sum = matmul(gpu, a, b, { transA: true, config: configFor(gpu, entry, 2, 3, K) });
+      const plain = matmulRef(aData, bData, 2, 3, K, { transA: true });
+      assertClose(await gpu.read(sum), plain.c, tolerance(plain, K, 'identity'), `${entry} K ${K}`);
+      gpu.release(y, sum);
+    }
+    gpu.release(a, b, bias);
+  });
+
   it('extreme pre-activations give finite, correct values', async () => {
     // |op(A)·op(B) + bias| reaches thousands, then about a million: exp overflows,
     // tanh and sigmoid saturate, softplus and gelu become x or 0. assertClose fails
