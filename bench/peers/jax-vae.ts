@@ -8,7 +8,7 @@
 // installs navigator-gpu.ts first and this module imports jax-js lazily.
 import type * as Jax from '@jax-js/jax';
 import type { ImageDataset } from '../../src/data/dataset.js';
-import { ADAM, BatchSchedule, initialLayers, LAYERS, SEED, type PeerTrainer } from './spec.js';
+import { ADAM, BatchSchedule, firstBatchIndices, initialLayers, LAYERS, SEED, transposeBack, type CheckResult, type PeerTrainer } from './spec.js';
 
 type Arr = Jax.Array;
 // A JsTree of arrays: keys fc1.w, fc1.b, ... (a type alias, as jax-js's trees need).
@@ -102,6 +102,22 @@ export async function createJaxTrainer(data: ImageDataset, batch: number): Promi
       // jax-js is lazy: wait for the whole new state, not only the loss.
       await jax.blockUntilReady([params, m, v, t, key]);
       return loss ? (await loss.ref.data())[0] : NaN;
+    },
+    async check(): Promise<CheckResult> {
+      // The training objective at eps = 0, on the first step's batch, jit-compiled on its own.
+      const f = jax.jit((p: Params, images: Arr, idx: Arr) => lossAndGrad(p, np.take(images, idx, 0), np.zeros([batch, latent])));
+      try {
+        const [value, g] = f(jax.tree.ref(params), images.ref, np.array(firstBatchIndices(data, batch), { dtype: np.int32 }));
+        const out: CheckResult = { loss: (await value.data())[0], grads: {} };
+        for (const l of LAYERS) {
+          const { inputs, outputs } = init[l];
+          out.grads[`${l}.weight`] = transposeBack(await g[`${l}.w`].data(), inputs, outputs);
+          out.grads[`${l}.bias`] = Float32Array.from(await g[`${l}.b`].data());
+        }
+        return out;
+      } finally {
+        f.dispose();
+      }
     },
     dispose() {
       jax.tree.dispose([params, m, v, t, key, images, batches]);

@@ -1,11 +1,16 @@
-// Peer comparison: the classic VAE's training throughput, ours against TensorFlow.js
-// (WebGPU backend on the same Dawn adapter, and its CPU backend) and jax-js (WebGPU
-// device, jit-compiled step), at each batch size. Everything for one adapter runs in
-// one process, so the ratios compare like with like; with several adapters each gets
-// its own child process (TF.js and jax-js bind to one adapter per process).
+// Peer comparison: a VAE's training throughput (--model dense, the classic VAE, by
+// default; --model conv, the conv VAE of src/models/conv.ts), ours against
+// TensorFlow.js (WebGPU backend on the same Dawn adapter, and its CPU backend) and
+// jax-js (WebGPU device, jit-compiled step), at each batch size. Everything for one
+// adapter runs in one process, so the ratios compare like with like; with several
+// adapters each gets its own child process (TF.js and jax-js bind to one adapter per
+// process). Before anything is timed, each batch size starts with a check
+// (check.ts): every implementation's loss and gradients for the first batch at the
+// initial parameters with eps = 0; a peer that does not match ours is not timed.
 //
-//   node dist/bench-peers.js [--adapter llvmpipe|swiftshader|both] [--batch 128,1024]
-//                            [--quick] [--only ours,tfjs-webgpu,jax-webgpu,tfjs-cpu] [--json]
+//   node dist/bench-peers.js [--model dense|conv] [--adapter llvmpipe|swiftshader|both]
+//                            [--batch 128,1024] [--quick]
+//                            [--only ours,tfjs-webgpu,jax-webgpu,tfjs-cpu] [--json]
 //
 // Prints a table per adapter and batch, then one JSON line (--json: only the line).
 import { execFileSync, spawn } from 'node:child_process';
@@ -14,11 +19,15 @@ import { parseArgs } from 'node:util';
 import { loadEmbeddedMnist } from '../../src/data/mnist-embedded.js';
 import { createNodeGpu } from '../../src/gpu/node-device.js';
 import { measureTrainingThroughput } from '../../src/vae/throughput.js';
-import { interleave, peerContender, type Contender, type Entry, type MeasureOptions } from './measure.js';
+import { bounded, interleave, peerContender, type Contender, type Entry, type MeasureOptions } from './measure.js';
 import { grantedAdapters, installNavigatorGpu, type PeerAdapter } from './navigator-gpu.js';
-import { addRatios, failedRow, formatTable, IMPLS, timedRow, type AdapterReport, type Impl, type Row } from './report.js';
+import { addRatios, failedRow, formatTable, IMPLS, TARGETS, timedRow, type AdapterReport, type Impl, type Row, type RowCheck } from './report.js';
+import { compareCheck, describeComparison, oursCheck } from './check.js';
+import { createJaxConvTrainer } from './jax-conv-vae.js';
 import { createJaxTrainer } from './jax-vae.js';
-import { createTfjsTrainer } from './tfjs-vae.js';
+import { describeModel, MODELS, oursConfig, type BenchModel, type CheckResult, type PeerTrainer } from './spec.js';
+import { createTfjsConvTrainer } from './tfjs-conv-vae.js';
+import { createTfjsTrainer, type TfjsBackend } from './tfjs-vae.js';
 import type { Split } from '../../src/data/dataset.js';
 import type { Gpu } from '../../src/gpu/runtime.js';
 
@@ -46,8 +55,9 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
  * and one warm-up step each time, untimed; pipelines stay cached in the runtime), so
  * its rounds can interleave with the peers'.
  */
-function oursContender(gpu: Gpu, data: Split, batch: number): Contender {
-  const measure = (stepsPerRound: number, warmup: number) => measureTrainingThroughput(gpu, data, { batchSize: batch, rounds: 1, stepsPerRound, warmup });
+function oursContender(gpu: Gpu, data: Split, batch: number, model: BenchModel): Contender {
+  const config = oursConfig(model);
+  const measure = (stepsPerRound: number, warmup: number) => measureTrainingThroughput(gpu, data, { batchSize: batch, rounds: 1, stepsPerRound, warmup, config });
   return {
     async warm() {
       return { estimateMs: (await measure(1, 2)).msPerStep[0], firstLoss: null };
@@ -59,22 +69,60 @@ function oursContender(gpu: Gpu, data: Split, batch: number): Contender {
   };
 }
 
-async function peerEntry(impl: Exclude<Impl, 'ours'>, data: Split, batch: number, o: MeasureOptions): Promise<Entry<Impl>> {
-  const trainer = impl === 'jax-webgpu' ? await createJaxTrainer(data.train, batch) : await createTfjsTrainer(impl === 'tfjs-cpu' ? 'cpu' : 'webgpu', data.train, batch);
-  const contender = peerContender(trainer, o);
+async function createPeer(impl: Exclude<Impl, 'ours'>, model: BenchModel, data: Split, batch: number): Promise<PeerTrainer> {
+  if (impl === 'jax-webgpu') return model === 'conv' ? createJaxConvTrainer(data.train, batch) : createJaxTrainer(data.train, batch);
+  const backend: TfjsBackend = impl === 'tfjs-cpu' ? 'cpu' : 'webgpu';
+  return model === 'conv' ? createTfjsConvTrainer(backend, data.train, batch) : createTfjsTrainer(backend, data.train, batch);
+}
+
+/** What one batch size's block needs to know. */
+interface BlockContext {
+  gpu: Gpu | null;
+  data: Split;
+  batch: number;
+  model: BenchModel;
+  o: MeasureOptions;
+  /** Ours' check at this batch (null: ours could not run it, so the peers are not compared). */
+  reference: CheckResult | null;
+}
+
+/** A peer's trainer, checked against ours (before its first step) and wrapped for timing. */
+async function peerEntry(impl: Exclude<Impl, 'ours'>, c: BlockContext, checks: Map<Impl, RowCheck>): Promise<Entry<Impl>> {
+  const trainer = await createPeer(impl, c.model, c.data, c.batch);
+  try {
+    const t0 = performance.now();
+    const mine = await bounded(trainer.check(), c.o.syncTimeoutMs, 'the check');
+    // TF.js's CPU backend computes inside the call, where no timeout can fire; the
+    // check is most of a step's work, so the same limit applies to it afterwards.
+    const ms = performance.now() - t0;
+    if (ms > c.o.syncTimeoutMs) throw new Error(`not timed: the check (a forward and backward pass) took ${(ms / 1000).toFixed(0)} s, over the ${c.o.syncTimeoutMs / 1000} s limit of any one wait, and a training step would too`);
+    if (c.reference) {
+      const cmp = compareCheck(c.reference, mine);
+      checks.set(impl, cmp);
+      log(`batch ${c.batch}: check ${impl}: ${describeComparison(cmp, c.reference.loss)}${cmp.ok ? '' : ' FAILED'}`);
+      if (!cmp.ok) throw new Error(`check failed: ${describeComparison(cmp, c.reference.loss)}`);
+    } else checks.set(impl, { loss: mine.loss });
+  } catch (e) {
+    trainer.dispose();
+    throw e;
+  }
+  const contender = peerContender(trainer, c.o);
   return { key: impl, contender, warmSteps: contender.warmSteps };
 }
 
 /** Builds the contenders, interleaves their rounds, and turns the results into rows. */
-async function block(impls: Impl[], gpu: Gpu | null, data: Split, batch: number, o: MeasureOptions): Promise<Row[]> {
+async function block(impls: Impl[], c: BlockContext): Promise<Row[]> {
+  const { gpu, data, batch, o } = c;
   const rows = new Map<Impl, Row>();
+  const checks = new Map<Impl, RowCheck>();
+  if (c.reference) checks.set('ours', { loss: c.reference.loss });
   const entries: Entry<Impl>[] = [];
   for (const impl of impls) {
     try {
       if (impl === 'ours') {
         if (!gpu) throw new Error('no device (see the adapter error)');
-        entries.push({ key: impl, contender: oursContender(gpu, data, batch), warmSteps: 3, extraPerRound: 1 });
-      } else entries.push(await peerEntry(impl, data, batch, o));
+        entries.push({ key: impl, contender: oursContender(gpu, data, batch, c.model), warmSteps: 3, extraPerRound: 1 });
+      } else entries.push(await peerEntry(impl, c, checks));
     } catch (e) {
       rows.set(impl, failedRow(impl, batch, message(e)));
     }
@@ -89,11 +137,15 @@ async function block(impls: Impl[], gpu: Gpu | null, data: Split, batch: number,
   } finally {
     for (const e of entries) e.contender.dispose();
   }
-  return impls.map((i) => rows.get(i)!);
+  return impls.map((i) => {
+    const row = rows.get(i)!;
+    const check = checks.get(i);
+    return check ? { ...row, check } : row;
+  });
 }
 
 /** Every implementation at every batch on one adapter, in this process. */
-async function runAdapter(adapter: PeerAdapter, batches: number[], impls: Impl[], o: MeasureOptions, unsafe: boolean): Promise<AdapterReport> {
+async function runAdapter(adapter: PeerAdapter, model: BenchModel, batches: number[], impls: Impl[], o: MeasureOptions, unsafe: boolean): Promise<AdapterReport> {
   // First: it sets the environment the driver is chosen by, for ours and the peers.
   installNavigatorGpu(adapter, unsafe);
   const data = loadEmbeddedMnist();
@@ -109,11 +161,22 @@ async function runAdapter(adapter: PeerAdapter, batches: number[], impls: Impl[]
   // after the WebGPU contenders (it is a reference point, not a target).
   const onWebGpu = impls.filter((i) => i !== 'tfjs-cpu');
   for (const batch of batches) {
+    // Ours' side of the check, the reference every peer is compared with.
+    let reference: CheckResult | null = null;
+    if (gpu) {
+      try {
+        reference = await oursCheck(gpu, data.train, batch, oursConfig(model));
+        log(`${adapter} batch ${batch}: check ours: loss at eps=0 ${reference.loss.toFixed(4)}`);
+      } catch (e) {
+        log(`${adapter} batch ${batch}: check ours failed (${message(e)}); the peers are timed unchecked`);
+      }
+    }
+    const c: BlockContext = { gpu, data, batch, model, o, reference };
     log(`${adapter} batch ${batch}: ${onWebGpu.join(', ')} interleaved ...`);
-    const rows = onWebGpu.length ? await block(onWebGpu, gpu, data, batch, o) : [];
+    const rows = onWebGpu.length ? await block(onWebGpu, c) : [];
     if (impls.includes('tfjs-cpu')) {
       log(`${adapter} batch ${batch}: tfjs-cpu ...`);
-      rows.push(...(await block(['tfjs-cpu'], gpu, data, batch, o)));
+      rows.push(...(await block(['tfjs-cpu'], c)));
     }
     for (const r of rows) log(`${adapter} batch ${batch}: ${r.impl} ${r.error ? `failed: ${r.error}` : `${r.samples_per_s!.toFixed(1)} samples/s`}`);
     report.rows.push(...rows);
@@ -151,6 +214,7 @@ function runChild(adapter: PeerAdapter, args: string[]): Promise<AdapterReport> 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      model: { type: 'string', default: 'dense' },
       adapter: { type: 'string', default: 'both' },
       batch: { type: 'string', default: '128,1024' },
       only: { type: 'string', default: IMPLS.join(',') },
@@ -159,6 +223,8 @@ async function main(): Promise<void> {
       unsafe: { type: 'boolean', default: false },
     },
   });
+  if (!(MODELS as readonly string[]).includes(values.model)) throw new Error(`--model ${values.model}: choose ${MODELS.join(' or ')}`);
+  const model = values.model as BenchModel;
   const adapters = values.adapter === 'both' ? [...ADAPTERS] : values.adapter.split(',');
   for (const a of adapters) if (!(ADAPTERS as readonly string[]).includes(a)) throw new Error(`--adapter ${a}: choose llvmpipe, swiftshader or both`);
   const batches = values.batch.split(',').map(Number);
@@ -169,9 +235,9 @@ async function main(): Promise<void> {
 
   const started = new Date();
   let reports: AdapterReport[];
-  if (adapters.length === 1) reports = [await runAdapter(adapters[0] as PeerAdapter, batches, impls, o, values.unsafe)];
+  if (adapters.length === 1) reports = [await runAdapter(adapters[0] as PeerAdapter, model, batches, impls, o, values.unsafe)];
   else {
-    const passOn = ['--batch', values.batch, '--only', values.only, ...(values.quick ? ['--quick'] : []), ...(values.unsafe ? ['--unsafe'] : [])];
+    const passOn = ['--model', model, '--batch', values.batch, '--only', values.only, ...(values.quick ? ['--quick'] : []), ...(values.unsafe ? ['--unsafe'] : [])];
     reports = [];
     for (const a of adapters) reports.push(await runChild(a as PeerAdapter, passOn));
   }
@@ -180,11 +246,13 @@ async function main(): Promise<void> {
     date: started.toISOString(),
     commit: commit(),
     machine: { cpus: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+    model,
+    model_description: describeModel(model),
     quick: values.quick,
     unsafe: values.unsafe,
     adapters: reports,
   };
-  if (!values.json) process.stdout.write(formatTable(reports) + '\n');
+  if (!values.json) process.stdout.write(formatTable(reports, { model: describeModel(model), targets: model === 'dense' ? TARGETS : {} }) + '\n');
   process.stdout.write(JSON.stringify(summary) + '\n');
 }
 

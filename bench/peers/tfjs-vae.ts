@@ -8,7 +8,7 @@
 // run.ts installs navigator-gpu.ts first and this module imports TF.js lazily.
 import type * as TF from '@tensorflow/tfjs';
 import type { ImageDataset } from '../../src/data/dataset.js';
-import { ADAM, BatchSchedule, initialLayers, LAYERS, type Layer, type PeerTrainer } from './spec.js';
+import { ADAM, BatchSchedule, firstBatchIndices, initialLayers, LAYERS, transposeBack, type CheckResult, type Layer, type PeerTrainer } from './spec.js';
 
 export type TfjsBackend = 'webgpu' | 'cpu';
 
@@ -36,12 +36,11 @@ export async function createTfjsTrainer(backend: TfjsBackend, data: ImageDataset
   let loss: TF.Scalar | null = null;
 
   // Mean over the batch of (sum over pixels of BCE-with-logits + KL), as ours.
-  const objective = (offset: number): TF.Scalar => {
-    const x = tf.gather(images, tf.slice(order!, offset, batch));
+  const objective = (x: TF.Tensor2D, noise: TF.Tensor2D): TF.Scalar => {
     const h1 = tf.relu(dense(x, 'fc1'));
     const mu = dense(h1, 'fc21');
     const logvar = dense(h1, 'fc22');
-    const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), tf.randomNormal([batch, latent])));
+    const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), noise));
     const logits = dense(tf.relu(dense(z, 'fc3')), 'fc4');
     // Stable BCE with logits: max(l, 0) - l*x + log(1 + exp(-|l|)).
     const bce = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, x)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
@@ -56,13 +55,28 @@ export async function createTfjsTrainer(backend: TfjsBackend, data: ImageDataset
         order?.dispose();
         order = tf.tensor1d(next, 'int32');
       }
-      const cost = optimizer.minimize(() => objective(offset), true);
+      const cost = optimizer.minimize(() => objective(tf.gather(images, tf.slice(order!, offset, batch)), tf.randomNormal([batch, latent])), true);
       loss?.dispose();
       loss = cost;
     },
     async sync() {
       // A read waits for everything submitted before it, updates included.
       return loss ? (await loss.data())[0] : NaN;
+    },
+    async check(): Promise<CheckResult> {
+      // The training objective at eps = 0, on the first step's batch, before any step.
+      const idx = tf.tensor1d(firstBatchIndices(data, batch), 'int32');
+      const vars = LAYERS.flatMap((l) => [layers[l].w, layers[l].b]);
+      const { value, grads } = tf.tidy(() => tf.variableGrads(() => objective(tf.gather(images, idx), tf.zeros([batch, latent])), vars));
+      idx.dispose();
+      const out: CheckResult = { loss: (await value.data())[0], grads: {} };
+      for (const l of LAYERS) {
+        const { inputs, outputs } = init[l];
+        out.grads[`${l}.weight`] = transposeBack(await grads[`${l}.w`].data(), inputs, outputs);
+        out.grads[`${l}.bias`] = Float32Array.from(await grads[`${l}.b`].data());
+      }
+      tf.dispose([value, ...Object.values(grads)]);
+      return out;
     },
     dispose() {
       loss?.dispose();
