@@ -3,7 +3,7 @@
 // and weight gradients (plain and accumulated), and the channel sums, through both
 // entry points (`conv_direct`, which the CPU adapters run, and the tiled `main` that
 // GPUs run), on awkward shapes: odd sizes, 1x1, 2x3, 3x3 and 5x5 kernels, stride 1
-// to 3, padding 0 to 2, dilation 2, output padding, batch 1 and 7, channels 1, 3
+// to 3, padding 0 to 2, dilation 2 (also with stride 2), output padding, batch 1 and 7, channels 1, 3
 // and 33.
 import { describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu/runtime.js';
@@ -117,6 +117,8 @@ const SHAPES: ConvTransposeShape[] = [
   shape(7, 3, 13, 6, 1, [2, 3], 2, 0),
   shape(1, 1, 10, 9, 3, 3, 1, 1, 2),
   shape(1, 3, 8, 7, 2, 1, 3, 2, 1, 2),
+  // Stride and dilation sharing a factor: half the pixel classes get no tap at all.
+  shape(7, 2, 9, 8, 3, 3, 2, 1, 2, 1),
 ];
 
 describe('conv', () => {
