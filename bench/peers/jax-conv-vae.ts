@@ -14,7 +14,7 @@
 //     swaps its channel axes) and padding [[1, 1 - output_padding]] per axis, the
 //     gradient-of-conv convention: jax-js turns that into a stride-1 conv of the
 //     input dilated by 2 (lhs_dilation) with padding [1, 2], which is what
-//     PyTorch computes (checked numerically against ours before timing).
+//     PyTorch computes (checked numerically before timing, check.ts).
 // The noise is jax-js's own threefry key stream, drawn on the device as ours is.
 // jax-js picks its WebGPU adapter through navigator.gpu on init('webgpu'), so run.ts
 // installs navigator-gpu.ts first and this module imports jax-js lazily.

@@ -26,8 +26,8 @@ export interface Row {
   ours_over: number | null;
   /**
    * The pre-timing check (check.ts): this implementation's loss of the first batch
-   * at the initial parameters with eps = 0; for a peer also how far its loss and
-   * gradients are from ours' (a peer that fails it is not timed).
+   * at the initial parameters with eps = 0 and how far it and the gradients are from
+   * the float64 reference (a peer that fails it is not timed; ours is).
    */
   check?: RowCheck;
   error?: string;
@@ -35,10 +35,13 @@ export interface Row {
 
 export interface RowCheck {
   loss: number;
-  loss_rel_diff?: number;
-  grad_rel_err?: number;
-  grad_worst?: string;
-  ok?: boolean;
+  /** The float64 reference's loss. */
+  reference: number;
+  loss_rel_diff: number;
+  /** The largest relative L2 error of a parameter's gradient, and which. */
+  grad_rel_err: number;
+  grad_worst: string;
+  ok: boolean;
 }
 
 export interface AdapterReport {
@@ -71,22 +74,24 @@ export function addRatios(rows: Row[]): void {
 
 const fixed = (v: number | null, digits: number) => (v === null ? '-' : v.toFixed(digits));
 
-const sci = (v: number | undefined) => (v === undefined ? '-' : v === 0 ? '0' : v.toExponential(1));
+const sci = (v: number) => (v === 0 ? '0' : v.toExponential(1));
 
-/** One line per batch: every implementation's loss at eps = 0 and the peers' distance from ours. */
-function checkLine(rows: Row[]): string | null {
-  const parts = rows.filter((r) => r.check).map((r) => {
+/** Lines per batch: the reference loss at eps = 0 and each implementation's relative errors. */
+function checkLines(rows: Row[]): string[] {
+  const checked = rows.filter((r) => r.check);
+  if (!checked.length) return [];
+  const lines = [`    check (1st batch, eps=0, vs float64 loss ${checked[0].check!.reference.toFixed(3)}): rel err of loss / worst gradient`];
+  for (const r of checked) {
     const c = r.check!;
-    return r.impl === 'ours' ? `ours ${c.loss.toFixed(3)}` : `${r.impl} ${c.loss.toFixed(3)} (loss ${sci(c.loss_rel_diff)}, grads ${sci(c.grad_rel_err)}${c.ok === false ? ', FAILED' : ''})`;
-  });
-  return parts.length ? `    check, 1st batch at eps=0: ${parts.join('; ')}` : null;
+    lines.push(`      ${r.impl.padEnd(12)} ${sci(c.loss_rel_diff).padStart(7)} / ${sci(c.grad_rel_err).padStart(7)} (${c.grad_worst})${c.ok ? '' : '  FAILED'}`);
+  }
+  return lines;
 }
 
-/** `targets`: the verdicts to print (the issue's TARGETS are the dense VAE's; none for the conv VAE). */
-export function formatTable(reports: AdapterReport[], o: { model?: string; targets?: Partial<Record<Impl, number>> } = {}): string {
-  const targets = o.targets ?? TARGETS;
+/** `model`: which model was measured (describeModel), the table's first line. */
+export function formatTable(reports: AdapterReport[], model?: string): string {
   const lines: string[] = [];
-  if (o.model) lines.push(`model: ${o.model}`);
+  if (model) lines.push(`model: ${model}`);
   for (const a of reports) {
     lines.push(`adapter ${a.adapter}: ${a.device ?? 'did not start'}`);
     if (a.peer_devices.length) lines.push(`  peers got: ${[...new Set(a.peer_devices)].join('; ')}`);
@@ -99,14 +104,13 @@ export function formatTable(reports: AdapterReport[], o: { model?: string; targe
           lines.push(`    ${r.impl.padEnd(12)} failed: ${r.error.split('\n')[0].slice(0, 160)}`);
           continue;
         }
-        const target = targets[r.impl];
+        const target = TARGETS[r.impl];
         const verdict = target === undefined || r.ours_over === null ? '' : `>= ${target}x ${r.ours_over >= target ? 'met' : 'NOT met'}`;
         lines.push(
           `    ${r.impl.padEnd(12)} ${fixed(r.samples_per_s, 1).padStart(10)} ${fixed(r.ms_per_step, 1).padStart(9)} ${`(${fixed(r.ms_min, 1)}-${fixed(r.ms_max, 1)})`.padEnd(17)} ${`${r.rounds}x${r.steps_per_round}`.padStart(7)} ${fixed(r.first_loss, 1).padStart(8)} ${fixed(r.last_loss, 1).padStart(7)} ${(r.ours_over === null ? '-' : `${r.ours_over.toFixed(2)}x`).padStart(9)}  ${verdict}`,
         );
       }
-      const check = checkLine(a.rows.filter((x) => x.batch === batch));
-      if (check) lines.push(check);
+      lines.push(...checkLines(a.rows.filter((x) => x.batch === batch)));
     }
   }
   return lines.join('\n');

@@ -6,7 +6,8 @@
 // adapters each gets its own child process (TF.js and jax-js bind to one adapter per
 // process). Before anything is timed, each batch size starts with a check
 // (check.ts): every implementation's loss and gradients for the first batch at the
-// initial parameters with eps = 0; a peer that does not match ours is not timed.
+// initial parameters with eps = 0, against a float64 reference (reference.ts); a
+// peer that does not match is not timed, ours is timed and its row says so.
 //
 //   node dist/bench-peers.js [--model dense|conv] [--adapter llvmpipe|swiftshader|both]
 //                            [--batch 128,1024] [--quick]
@@ -21,8 +22,9 @@ import { createNodeGpu } from '../../src/gpu/node-device.js';
 import { measureTrainingThroughput } from '../../src/vae/throughput.js';
 import { bounded, interleave, peerContender, type Contender, type Entry, type MeasureOptions } from './measure.js';
 import { grantedAdapters, installNavigatorGpu, type PeerAdapter } from './navigator-gpu.js';
-import { addRatios, failedRow, formatTable, IMPLS, TARGETS, timedRow, type AdapterReport, type Impl, type Row, type RowCheck } from './report.js';
+import { addRatios, failedRow, formatTable, IMPLS, timedRow, type AdapterReport, type Impl, type Row, type RowCheck } from './report.js';
 import { compareCheck, describeComparison, oursCheck } from './check.js';
+import { referenceCheck } from './reference.js';
 import { createJaxConvTrainer } from './jax-conv-vae.js';
 import { createJaxTrainer } from './jax-vae.js';
 import { describeModel, MODELS, oursConfig, type BenchModel, type CheckResult, type PeerTrainer } from './spec.js';
@@ -82,11 +84,13 @@ interface BlockContext {
   batch: number;
   model: BenchModel;
   o: MeasureOptions;
-  /** Ours' check at this batch (null: ours could not run it, so the peers are not compared). */
-  reference: CheckResult | null;
+  /** The float64 check at this batch (reference.ts), which every implementation is compared with. */
+  reference: CheckResult;
+  /** Ours' comparison with it (null: ours could not run it). */
+  ours: RowCheck | null;
 }
 
-/** A peer's trainer, checked against ours (before its first step) and wrapped for timing. */
+/** A peer's trainer, checked against the float64 reference (before its first step) and wrapped for timing. */
 async function peerEntry(impl: Exclude<Impl, 'ours'>, c: BlockContext, checks: Map<Impl, RowCheck>): Promise<Entry<Impl>> {
   const trainer = await createPeer(impl, c.model, c.data, c.batch);
   try {
@@ -96,12 +100,10 @@ async function peerEntry(impl: Exclude<Impl, 'ours'>, c: BlockContext, checks: M
     // check is most of a step's work, so the same limit applies to it afterwards.
     const ms = performance.now() - t0;
     if (ms > c.o.syncTimeoutMs) throw new Error(`not timed: the check (a forward and backward pass) took ${(ms / 1000).toFixed(0)} s, over the ${c.o.syncTimeoutMs / 1000} s limit of any one wait, and a training step would too`);
-    if (c.reference) {
-      const cmp = compareCheck(c.reference, mine);
-      checks.set(impl, cmp);
-      log(`batch ${c.batch}: check ${impl}: ${describeComparison(cmp, c.reference.loss)}${cmp.ok ? '' : ' FAILED'}`);
-      if (!cmp.ok) throw new Error(`check failed: ${describeComparison(cmp, c.reference.loss)}`);
-    } else checks.set(impl, { loss: mine.loss });
+    const cmp = compareCheck(c.reference, mine);
+    checks.set(impl, { ...cmp, reference: c.reference.loss });
+    log(`batch ${c.batch}: check ${impl}: ${describeComparison(cmp, c.reference.loss)}${cmp.ok ? '' : ' FAILED'}`);
+    if (!cmp.ok) throw new Error(`check failed: ${describeComparison(cmp, c.reference.loss)}`);
   } catch (e) {
     trainer.dispose();
     throw e;
@@ -115,7 +117,7 @@ async function block(impls: Impl[], c: BlockContext): Promise<Row[]> {
   const { gpu, data, batch, o } = c;
   const rows = new Map<Impl, Row>();
   const checks = new Map<Impl, RowCheck>();
-  if (c.reference) checks.set('ours', { loss: c.reference.loss });
+  if (c.ours) checks.set('ours', c.ours);
   const entries: Entry<Impl>[] = [];
   for (const impl of impls) {
     try {
@@ -161,17 +163,23 @@ async function runAdapter(adapter: PeerAdapter, model: BenchModel, batches: numb
   // after the WebGPU contenders (it is a reference point, not a target).
   const onWebGpu = impls.filter((i) => i !== 'tfjs-cpu');
   for (const batch of batches) {
-    // Ours' side of the check, the reference every peer is compared with.
-    let reference: CheckResult | null = null;
+    // The check's float64 reference, then ours against it. Ours is timed whatever its
+    // check says (it is what is being measured), with the result in its row; a peer
+    // that fails is not timed.
+    const t0 = performance.now();
+    const reference = referenceCheck(model, data.train, batch);
+    log(`${adapter} batch ${batch}: check: float64 reference loss at eps=0 ${reference.loss.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    let ours: RowCheck | null = null;
     if (gpu) {
       try {
-        reference = await oursCheck(gpu, data.train, batch, oursConfig(model));
-        log(`${adapter} batch ${batch}: check ours: loss at eps=0 ${reference.loss.toFixed(4)}`);
+        const cmp = compareCheck(reference, await oursCheck(gpu, data.train, batch, oursConfig(model)));
+        ours = { ...cmp, reference: reference.loss };
+        log(`${adapter} batch ${batch}: check ours: ${describeComparison(cmp, reference.loss)}${cmp.ok ? '' : ' FAILED (ours is timed anyway)'}`);
       } catch (e) {
-        log(`${adapter} batch ${batch}: check ours failed (${message(e)}); the peers are timed unchecked`);
+        log(`${adapter} batch ${batch}: check ours could not run: ${message(e)}`);
       }
     }
-    const c: BlockContext = { gpu, data, batch, model, o, reference };
+    const c: BlockContext = { gpu, data, batch, model, o, reference, ours };
     log(`${adapter} batch ${batch}: ${onWebGpu.join(', ')} interleaved ...`);
     const rows = onWebGpu.length ? await block(onWebGpu, c) : [];
     if (impls.includes('tfjs-cpu')) {
@@ -252,7 +260,7 @@ async function main(): Promise<void> {
     unsafe: values.unsafe,
     adapters: reports,
   };
-  if (!values.json) process.stdout.write(formatTable(reports, { model: describeModel(model), targets: model === 'dense' ? TARGETS : {} }) + '\n');
+  if (!values.json) process.stdout.write(formatTable(reports, describeModel(model)) + '\n');
   process.stdout.write(JSON.stringify(summary) + '\n');
 }
 

@@ -51,7 +51,7 @@ export interface PeerTrainer {
 
 export interface CheckResult {
   loss: number;
-  grads: Record<string, Float32Array>;
+  grads: Record<string, ArrayLike<number>>;
 }
 
 /** The first step's batch: the first `batch` indices of epoch 1's permutation (BatchSchedule's first step). */

@@ -10,7 +10,7 @@
 //   - each ConvTranspose2d(k3, s2, p1, output_padding 1) is tf.conv2dTranspose with
 //     pad 1 and the full output shape: the adjoint of the stride-2 conv with pad 1
 //     from that shape, which is exactly PyTorch's transposed conv (checked
-//     numerically against ours before timing, run.ts / check.ts).
+//     numerically before timing, check.ts).
 // Differences that belong to TF.js:
 //   - a TF.js 4.22 WebGPU bug, found by the pre-timing check: for a product with few
 //     output tiles and an inner size >= 2000 TF.js picks its split-K matmul, whose
