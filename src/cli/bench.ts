@@ -17,6 +17,7 @@ import { Trainer } from '../train/trainer.js';
 import type { Split } from '../data/dataset.js';
 import { adapterOption, type Command } from './command.js';
 import { choiceOption, close, jsonOption, numberOption, openGpu, UsageError } from './common.js';
+import { channelsOption } from './model-options.js';
 
 export const benchCommand: Command = {
   summary: 'measure training throughput (samples/s), per-kernel time and GPU memory',
@@ -44,9 +45,7 @@ export const benchCommand: Command = {
     const warmup = numberOption(values, 'warmup', { integer: true, min: 0 });
     const network = choiceOption(values, 'model', ['vae', 'conv'] as const) === 'conv' ? 'conv' : 'dense';
     if (network === 'conv' && values['compare-unfused']) throw new UsageError('--compare-unfused times the classic dense VAE only; drop it with --model conv');
-    const channels = String(values.channels).split(',').map((c) => Number(c.trim()));
-    if (channels.some((c) => !Number.isInteger(c) || c < 1)) throw new UsageError(`--channels must be positive integers separated by commas (e.g. 32,64), got '${values.channels}'`);
-    const config = vaeConfig({ network, channels, hidden: numberOption(values, 'hidden', { integer: true, min: 1 }), latent: numberOption(values, 'latent', { integer: true, min: 1 }) });
+    const config = vaeConfig({ network, channels: channelsOption(values), hidden: numberOption(values, 'hidden', { integer: true, min: 1 }), latent: numberOption(values, 'latent', { integer: true, min: 1 }) });
     const data = loadEmbeddedMnist();
     const gpu = await openGpu(values, { unsafe: values.unsafe === true });
     const results = [];

@@ -52,6 +52,10 @@ export function hiddenOption(values: Values): number[] {
   return widthsOption(values, 'hidden', '400 or 512,256');
 }
 
+export function channelsOption(values: Values): number[] {
+  return widthsOption(values, 'channels', '32,64');
+}
+
 /** --model and --network: the objective's kind and the network ('conv' as a model is the conv VAE). */
 function kindAndNetwork(values: Values): Pick<DenseConfig, 'kind' | 'network'> {
   const model = choiceOption(values, 'model', [...MODEL_KINDS, 'conv'] as const);
@@ -67,7 +71,7 @@ export function modelConfigFrom(values: Values, data: Split): Partial<DenseConfi
   return {
     ...kindAndNetwork(values),
     hidden: hiddenOption(values),
-    channels: widthsOption(values, 'channels', '32,64'),
+    channels: channelsOption(values),
     latent: numberOption(values, 'latent', { integer: true, min: 1 }),
     beta: numberOption(values, 'beta', { min: 0 }),
     likelihood,
