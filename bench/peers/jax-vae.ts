@@ -1,24 +1,15 @@
-// The classic VAE in jax-js, with its fastest training step: one jit over the batch
-// gather, the noise draw, value_and_grad of the loss and the Adam update, so a step
-// is one call of one compiled program with the whole training state passed in and
-// handed back (jax-js arrays are reference-counted: a call consumes its arguments).
-// Same sizes, initial values, loss, optimizer and batches as ours (spec.ts); the
-// noise is jax-js's own threefry key stream, drawn on the device as ours is.
-// jax-js picks its WebGPU adapter through navigator.gpu on init('webgpu'), so run.ts
-// installs navigator-gpu.ts first and this module imports jax-js lazily.
-import type * as Jax from '@jax-js/jax';
+// The classic VAE in jax-js, trained by the shared jit-compiled step of
+// jax-trainer.ts (gather, noise, value_and_grad and Adam in one call). Same sizes,
+// initial values, loss, optimizer and batches as ours (spec.ts).
 import type { ImageDataset } from '../../src/data/dataset.js';
-import { ADAM, BatchSchedule, firstBatchIndices, initialLayers, LAYERS, SEED, transposeBack, type CheckResult, type PeerTrainer } from './spec.js';
+import { initJax, jaxTrainer, type Arr, type Params } from './jax-trainer.js';
+import { initialLayers, LAYERS, transposeBack, type CheckResult, type PeerTrainer } from './spec.js';
 
-type Arr = Jax.Array;
-// A JsTree of arrays: keys fc1.w, fc1.b, ... (a type alias, as jax-js's trees need).
-type Params = Record<string, Arr>;
+// Parameters are keyed fc1.w, fc1.b, ...
 
 export async function createJaxTrainer(data: ImageDataset, batch: number): Promise<PeerTrainer> {
-  const jax = await import('@jax-js/jax');
-  const { numpy: np, nn, random } = jax;
-  if (!(await jax.init('webgpu')).includes('webgpu')) throw new Error('jax-js found no WebGPU device');
-  jax.defaultDevice('webgpu');
+  const jax = await initJax();
+  const { numpy: np, nn } = jax;
 
   const init = initialLayers();
   const latent = init.fc21.outputs;
@@ -48,81 +39,18 @@ export async function createJaxTrainer(data: ImageDataset, batch: number): Promi
     const kl = np.exp(logvar.ref).add(mu.ref.mul(mu)).sub(logvar).sub(1).sum(1).mul(0.5);
     return bce.sum(1).add(kl).mean();
   };
-  const lossAndGrad = jax.valueAndGrad(objective);
-
-  const { lr, beta1, beta2, eps } = ADAM;
-  const trainStep = jax.jit((p: Params, m: Params, v: Params, t: Arr, images: Arr, idx: Arr, key: Arr) => {
-    const [nextKey, noiseKey] = random.split(key);
-    const x = np.take(images, idx, 0);
-    const [loss, g] = lossAndGrad(jax.tree.ref(p), x, random.normal(noiseKey, [batch, latent]));
-    const t1 = t.add(1);
-    // Adam as torch.optim.Adam: bias-corrected moments, eps added to sqrt(v_hat).
-    const c1 = np.exp(t1.ref.mul(Math.log(beta1))).neg().add(1);
-    const c2 = np.exp(t1.ref.mul(Math.log(beta2))).neg().add(1);
-    const p1: Params = {};
-    const m1: Params = {};
-    const v1: Params = {};
-    for (const k of Object.keys(p)) {
-      m1[k] = m[k].mul(beta1).add(g[k].ref.mul(1 - beta1));
-      v1[k] = v[k].mul(beta2).add(np.square(g[k]).mul(1 - beta2));
-      const update = m1[k].ref.div(c1.ref).div(np.sqrt(v1[k].ref.div(c2.ref)).add(eps)).mul(lr);
-      p1[k] = p[k].sub(update);
-    }
-    c1.dispose();
-    c2.dispose();
-    return [p1, m1, v1, t1, nextKey, loss] as const;
+  return jaxTrainer(jax, data, batch, {
+    fresh,
+    objective,
+    latent,
+    async gradsToOurs(g) {
+      const grads: CheckResult['grads'] = {};
+      for (const l of LAYERS) {
+        const { inputs, outputs } = init[l];
+        grads[`${l}.weight`] = transposeBack(await g[`${l}.w`].data(), inputs, outputs);
+        grads[`${l}.bias`] = Float32Array.from(await g[`${l}.b`].data());
+      }
+      return grads;
+    },
   });
-
-  // A copy: jax-js wants an ArrayBuffer-backed array (the dataset's may be shared).
-  const images = np.array(new Float32Array(data.images), { shape: [data.n, data.rows * data.cols] });
-  const schedule = new BatchSchedule(data, batch);
-  let params = fresh(false);
-  let m = fresh(true);
-  let v = fresh(true);
-  let t = np.zeros([]);
-  let key = random.key(SEED);
-  let loss: Arr | null = null;
-  let batches: Arr[] = [];
-
-  return {
-    step() {
-      const { offset, order } = schedule.next();
-      // A new epoch uploads its permutation once, as ours does, split into batches.
-      if (order) {
-        jax.tree.dispose(batches);
-        batches = [];
-        for (let s = 0; s < schedule.stepsPerEpoch; s++) batches.push(np.array(order.subarray(s * batch, (s + 1) * batch), { dtype: np.int32 }));
-      }
-      const idx = batches[offset / batch];
-      batches[offset / batch] = idx.ref; // kept for disposal at the epoch's end
-      loss?.dispose();
-      [params, m, v, t, key, loss] = trainStep(params, m, v, t, images.ref, idx, key);
-    },
-    async sync() {
-      // jax-js is lazy: wait for the whole new state, not only the loss.
-      await jax.blockUntilReady([params, m, v, t, key]);
-      return loss ? (await loss.ref.data())[0] : NaN;
-    },
-    async check(): Promise<CheckResult> {
-      // The training objective at eps = 0, on the first step's batch, jit-compiled on its own.
-      const f = jax.jit((p: Params, images: Arr, idx: Arr) => lossAndGrad(p, np.take(images, idx, 0), np.zeros([batch, latent])));
-      try {
-        const [value, g] = f(jax.tree.ref(params), images.ref, np.array(firstBatchIndices(data, batch), { dtype: np.int32 }));
-        const out: CheckResult = { loss: (await value.data())[0], grads: {} };
-        for (const l of LAYERS) {
-          const { inputs, outputs } = init[l];
-          out.grads[`${l}.weight`] = transposeBack(await g[`${l}.w`].data(), inputs, outputs);
-          out.grads[`${l}.bias`] = Float32Array.from(await g[`${l}.b`].data());
-        }
-        return out;
-      } finally {
-        f.dispose();
-      }
-    },
-    dispose() {
-      jax.tree.dispose([params, m, v, t, key, images, batches]);
-      loss?.dispose();
-      trainStep.dispose();
-    },
-  };
 }
