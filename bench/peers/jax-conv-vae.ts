@@ -14,7 +14,7 @@
 //     input dilated by 2 (lhs_dilation) with padding [1, 2], which is what
 //     PyTorch computes (checked numerically before timing, check.ts).
 import type { ImageDataset } from '../../src/data/dataset.js';
-import { initJax, jaxTrainer, type Arr, type Params } from './jax-trainer.js';
+import { initJax, jaxTrainer, vaeLoss, type Arr, type Params } from './jax-trainer.js';
 import { convParameters, convSpec, toOurs, type CheckResult, type PeerTrainer } from './spec.js';
 
 // Parameters are keyed by ours' names: encoder.0.weight, ...
@@ -59,10 +59,7 @@ export async function createJaxConvTrainer(data: ImageDataset, batch: number): P
       d = l.relu ? nn.relu(t) : t;
     }
     const logits = d.reshape([batch, pixels]);
-    // Stable BCE with logits: max(l, 0) - l*x + log(1 + exp(-|l|)).
-    const bce = nn.relu(logits.ref).sub(logits.ref.mul(x)).add(np.log1p(np.exp(np.negative(np.absolute(logits)))));
-    const kl = np.exp(logvar.ref).add(mu.ref.mul(mu)).sub(logvar).sub(1).sum(1).mul(0.5);
-    return bce.sum(1).add(kl).mean();
+    return vaeLoss(jax, logits, x, mu, logvar);
   };
   return jaxTrainer(jax, data, batch, {
     fresh,

@@ -24,6 +24,19 @@ export async function initJax(): Promise<JaxModule> {
   return jax;
 }
 
+/**
+ * Mean over the batch of (sum over pixels of BCE-with-logits + KL), as ours: row sums
+ * first, then the batch mean (PEERS.md: a full reduction over more than 65,535
+ * elements comes out wrong on llvmpipe). Consumes its arguments.
+ */
+export function vaeLoss(jax: JaxModule, logits: Arr, x: Arr, mu: Arr, logvar: Arr): Arr {
+  const { numpy: np, nn } = jax;
+  // Stable BCE with logits: max(l, 0) - l*x + log(1 + exp(-|l|)).
+  const bce = nn.relu(logits.ref).sub(logits.ref.mul(x)).add(np.log1p(np.exp(np.negative(np.absolute(logits)))));
+  const kl = np.exp(logvar.ref).add(mu.ref.mul(mu)).sub(logvar).sub(1).sum(1).mul(0.5);
+  return bce.sum(1).add(kl).mean();
+}
+
 /** A peer's model as the shared trainer needs it. */
 export interface JaxModel {
   /** The initial parameters, or zeros of their shapes (Adam's moments). */

@@ -2,7 +2,7 @@
 // jax-trainer.ts (gather, noise, value_and_grad and Adam in one call). Same sizes,
 // initial values, loss, optimizer and batches as ours (spec.ts).
 import type { ImageDataset } from '../../src/data/dataset.js';
-import { initJax, jaxTrainer, type Arr, type Params } from './jax-trainer.js';
+import { initJax, jaxTrainer, vaeLoss, type Arr, type Params } from './jax-trainer.js';
 import { initialLayers, LAYERS, transposeBack, type CheckResult, type PeerTrainer } from './spec.js';
 
 // Parameters are keyed fc1.w, fc1.b, ...
@@ -34,10 +34,7 @@ export async function createJaxTrainer(data: ImageDataset, batch: number): Promi
     const logvar = dense(p, h1, 'fc22');
     const z = mu.ref.add(np.exp(logvar.ref.mul(0.5)).mul(eps));
     const logits = dense(p, nn.relu(dense(p, z, 'fc3')), 'fc4');
-    // Stable BCE with logits: max(l, 0) - l*x + log(1 + exp(-|l|)).
-    const bce = nn.relu(logits.ref).sub(logits.ref.mul(x)).add(np.log1p(np.exp(np.negative(np.absolute(logits)))));
-    const kl = np.exp(logvar.ref).add(mu.ref.mul(mu)).sub(logvar).sub(1).sum(1).mul(0.5);
-    return bce.sum(1).add(kl).mean();
+    return vaeLoss(jax, logits, x, mu, logvar);
   };
   return jaxTrainer(jax, data, batch, {
     fresh,
