@@ -3,6 +3,7 @@
 import { extname } from 'node:path';
 import { loadDataset } from '../data/load.js';
 import type { Split } from '../data/dataset.js';
+import { InputError } from '../gpu/errors.js';
 import { ADAPTER_CHOICES, createNodeGpu, type AdapterChoice } from '../gpu/node-device.js';
 import type { Gpu } from '../gpu/runtime.js';
 import { writeFileAtomic } from '../io/files.js';
@@ -11,11 +12,12 @@ import { loadCheckpoint } from '../vae/checkpoint-files.js';
 import type { LatentModel } from '../models/model.js';
 import { createModel } from '../models/registry.js';
 import type { OptionSpec } from './command.js';
+import { debugEnabled } from './exit.js';
 
 export type Values = Record<string, string | boolean | undefined>;
 
 /** A usage problem: printed as one line, exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends InputError {
   override name = 'UsageError';
 }
 
@@ -62,7 +64,7 @@ export const checkpointOption: OptionSpec = { type: 'string', valueName: 'PATH',
 export const dataOption: OptionSpec = { type: 'string', default: 'mnist', valueName: 'mnist|DIR', help: "'mnist' for the embedded digits, or a directory of MNIST-format IDX files" };
 
 export function openGpu(values: Values, options: { unsafe?: boolean } = {}): Promise<Gpu> {
-  return createNodeGpu({ adapter: choiceOption(values, 'adapter', ADAPTER_CHOICES) as AdapterChoice, unsafe: options.unsafe });
+  return createNodeGpu({ adapter: choiceOption(values, 'adapter', ADAPTER_CHOICES) as AdapterChoice, unsafe: options.unsafe, debug: debugEnabled() });
 }
 
 export async function openData(values: Values): Promise<Split> {

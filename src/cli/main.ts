@@ -1,7 +1,8 @@
 // The `webgpu-vae` command. Each subcommand lives in its own file and declares its
 // options with defaults, so `--help` is generated from the same table the parser
 // uses. Errors print one line naming the problem and the fix, never a stack trace
-// (set WEBGPU_VAE_DEBUG=1 for the trace and the WGSL of a failing kernel).
+// (--debug or WEBGPU_VAE_DEBUG=1 for the trace and the WGSL of a failing kernel);
+// exit statuses follow src/cli/exit.ts.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { anomalyCommand } from './anomaly.js';
 import { benchCommand } from './bench.js';
@@ -13,7 +14,7 @@ import { reconstructCommand } from './reconstruct.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 import { traverseCommand } from './traverse.js';
-import { UsageError } from './common.js';
+import { debugEnabled, exitCodeOf, messageOf } from './exit.js';
 import type { Command } from './command.js';
 
 const commands: Record<string, Command> = {
@@ -40,7 +41,8 @@ function commandHelp(name: string, c: Command): string {
     const def = o.default === undefined ? '' : ` (default: ${o.default})`;
     return `  ${flag.padEnd(28)} ${o.help}${def}`;
   });
-  return `usage: webgpu-vae ${name} [options]\n\n${c.summary}\n\noptions:\n${opts.join('\n')}\n  ${'--help'.padEnd(28)} show this help`;
+  const common = [`  ${'--debug'.padEnd(28)} print stack traces and a failing kernel's WGSL`, `  ${'--help'.padEnd(28)} show this help`];
+  return `usage: webgpu-vae ${name} [options]\n\n${c.summary}\n\noptions:\n${[...opts, ...common].join('\n')}`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -72,13 +74,15 @@ async function main(argv: string[]): Promise<number> {
   return command.run(values);
 }
 
-const debug = process.env.WEBGPU_VAE_DEBUG === '1';
-main(process.argv.slice(2)).then(
+// --debug may stand anywhere; it reaches the GPU runtime through the environment.
+const argv = process.argv.slice(2);
+if (argv.includes('--debug')) process.env.WEBGPU_VAE_DEBUG = '1';
+main(argv.filter((a) => a !== '--debug')).then(
   (code) => {
     process.exitCode = code;
   },
-  (e: Error) => {
-    console.error(debug ? e : `webgpu-vae: ${e.message}`);
-    process.exitCode = e instanceof UsageError ? 2 : 1;
+  (e: unknown) => {
+    console.error(debugEnabled() ? e : `webgpu-vae: ${messageOf(e)}`);
+    process.exitCode = exitCodeOf(e);
   },
 );

@@ -1,7 +1,7 @@
 // The in-memory image dataset every part of the library trains and evaluates on:
 // n greyscale images, each rows*cols pixels in [0, 1] stored row-major and packed
 // one after another, with a class label per image. Browser-safe (no Node imports).
-import { WebGpuVaeError } from '../gpu/errors.js';
+import { InputError } from '../gpu/errors.js';
 
 export interface ImageDataset {
   /** [n, rows*cols], row-major pixels in [0, 1]. */
@@ -22,7 +22,7 @@ export interface Split {
 }
 
 /** A dataset file or array is malformed; the message names the problem and the fix. */
-export class DatasetError extends WebGpuVaeError {
+export class DatasetError extends InputError {
   override name = 'DatasetError';
 }
 

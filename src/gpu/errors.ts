@@ -5,6 +5,14 @@ export class WebGpuVaeError extends Error {
   override name = 'WebGpuVaeError';
 }
 
+/**
+ * Bad input from the caller: a file that is not what it claims, a value out of range.
+ * The command exits 2 on these (the user can fix them); anything else is ours (exit 1).
+ */
+export class InputError extends WebGpuVaeError {
+  override name = 'InputError';
+}
+
 /** No WebGPU adapter could be created; the message says what to install. */
 export class NoAdapterError extends WebGpuVaeError {
   override name = 'NoAdapterError';
@@ -38,6 +46,6 @@ export class GpuValidationError extends WebGpuVaeError {
 }
 
 /** A caller passed a shape, binding or option the kernel cannot take. */
-export class ShapeError extends WebGpuVaeError {
+export class ShapeError extends InputError {
   override name = 'ShapeError';
 }

@@ -11,7 +11,14 @@
 //              start of this region, tensors lie back to back with no gaps, and the
 //              last one ends exactly at the end of the file.
 // The writer emits F32 only; the reader also converts F16, BF16 and F64 to float32.
-import { WebGpuVaeError } from '../gpu/errors.js';
+//
+// Integrity: with `checksum: true` (every checkpoint) the writer stores the CRC-32 of
+// the data region in the metadata (key `crc32`, 8 hex digits), and the reader
+// verifies it whenever present, so a corrupted
+// or spliced file is refused instead of loading wrong weights. Files from other
+// writers (safetensors.torch.save_file) carry none and load as before.
+import { InputError } from '../gpu/errors.js';
+import { crc32Begin, crc32End, crc32Hex, crc32Update } from './crc32.js';
 
 /** A named float32 tensor, row-major, as stored in a checkpoint. */
 export interface SafetensorsTensor {
@@ -27,11 +34,13 @@ export interface SafetensorsFile {
 }
 
 /** A checkpoint that cannot be written or read; the message says what a valid one needs. */
-export class SafetensorsError extends WebGpuVaeError {
+export class SafetensorsError extends InputError {
   override name = 'SafetensorsError';
 }
 
 const METADATA_KEY = '__metadata__';
+/** The metadata key of the data region's CRC-32. */
+export const CHECKSUM_KEY = 'crc32';
 // The reference implementation refuses headers over 100 MB; so do we, rather than
 // trying to decode a corrupt length as a gigantic string.
 const MAX_HEADER_BYTES = 100_000_000;
@@ -48,7 +57,7 @@ const READABLE: Record<string, { size: number; read: Reader }> = {
   F64: { size: 8, read: readF64 },
 };
 
-export function encodeSafetensors(tensors: Record<string, SafetensorsTensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(tensors: Record<string, SafetensorsTensor>, metadata: Record<string, string> = {}, options: { checksum?: boolean } = {}): Uint8Array {
   const header: Record<string, unknown> = {};
   const names = Object.keys(tensors);
   let offset = 0;
@@ -65,13 +74,16 @@ export function encodeSafetensors(tensors: Record<string, SafetensorsTensor>, me
     header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
   }
-  const meta = Object.entries(metadata);
-  if (meta.length > 0) {
-    for (const [k, v] of meta) {
-      if (typeof v !== 'string') throw new SafetensorsError(`metadata '${k}' is a ${typeof v}; safetensors metadata values must be strings (use JSON.stringify for structured values)`);
-    }
-    header[METADATA_KEY] = { ...metadata };
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v !== 'string') throw new SafetensorsError(`metadata '${k}' is a ${typeof v}; safetensors metadata values must be strings (use JSON.stringify for structured values)`);
   }
+  const meta = { ...metadata };
+  if (options.checksum) {
+    let crc = crc32Begin();
+    for (const name of names) crc = crc32Update(crc, littleEndianBytes(tensors[name].data));
+    meta[CHECKSUM_KEY] = crc32Hex(crc32End(crc));
+  }
+  if (Object.keys(meta).length > 0) header[METADATA_KEY] = meta;
 
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headerLength = json.length + ((8 - ((8 + json.length) % 8)) % 8);
@@ -123,6 +135,14 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   }
   if (expected !== dataLength) {
     throw new SafetensorsError(`${dataLength - expected} bytes after the last tensor (data region is ${dataLength} bytes, tensors cover ${expected}); a valid file has no trailing bytes`);
+  }
+
+  const stored = metadata[CHECKSUM_KEY];
+  if (stored !== undefined) {
+    const actual = crc32Hex(crc32End(crc32Update(crc32Begin(), bytes.subarray(dataStart))));
+    if (actual !== stored.toLowerCase()) {
+      throw new SafetensorsError(`checksum mismatch (the data's CRC-32 is ${actual}, the header says ${stored}): the file is corrupt; use another copy or train again`);
+    }
   }
 
   const tensors: Record<string, SafetensorsTensor> = {};
@@ -289,4 +309,12 @@ const bfloatScratch = new DataView(new ArrayBuffer(4));
 function bfloatToFloat(bits: number): number {
   bfloatScratch.setUint32(0, bits << 16);
   return bfloatScratch.getFloat32(0);
+}
+
+/** A float32 array's bytes as stored (little-endian), without a copy on little-endian hosts. */
+function littleEndianBytes(data: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN_HOST) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Uint8Array(data.byteLength);
+  writeF32(out, 0, data);
+  return out;
 }

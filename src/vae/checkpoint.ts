@@ -4,7 +4,7 @@
 // architecture completely (src/models/config.ts). Bytes in, bytes out, so the
 // browser can use it; files.ts's atomic writes do the Node side.
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from '../io/safetensors.js';
-import { WebGpuVaeError } from '../gpu/errors.js';
+import { InputError } from '../gpu/errors.js';
 import type { ModelConfigBase, DenseConfig } from '../models/config.js';
 import { modelConfig } from '../models/registry.js';
 import type { ParameterSpec } from '../nn/parameters.js';
@@ -18,7 +18,7 @@ export interface CheckpointConfig {
   training?: Record<string, unknown>;
 }
 
-export class CheckpointError extends WebGpuVaeError {
+export class CheckpointError extends InputError {
   override name = 'CheckpointError';
 }
 
@@ -30,7 +30,7 @@ export function encodeCheckpoint(specs: readonly ParameterSpec[], values: Record
     if (!data) throw new CheckpointError(`checkpoint: parameter '${spec.name}' is missing`);
     tensors[spec.name] = { dtype: 'F32', shape: [...spec.shape], data };
   }
-  return encodeSafetensors(tensors, { format: 'pt' });
+  return encodeSafetensors(tensors, { format: 'pt' }, { checksum: true });
 }
 
 /** Parameters from safetensors bytes, checked against the specs' names and shapes. */

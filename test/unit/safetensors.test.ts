@@ -4,6 +4,7 @@
 // the Node side of checkpoints: atomic writes (src/io/files.ts).
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ensureDir, writeFileAtomic } from '../../src/io/files.js';
@@ -286,6 +287,33 @@ describe('safetensors reader errors', () => {
     rejects(file({ a: t(4, 8) }, new Uint8Array(8)), /gap of 4 bytes before tensor 'a'/);
     rejects(file(one, new Uint8Array(12)), /4 bytes after the last tensor.*no trailing bytes/);
     rejects(file({}, new Uint8Array(3)), /3 bytes after the last tensor/);
+  });
+});
+
+describe('safetensors checksum', () => {
+  const tensors = { a: f32([3, 5], 1), b: f32([7], 2) };
+  const dataStart = (bytes: Uint8Array) => 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+
+  it("stores the data region's CRC-32 and keeps the caller's metadata", () => {
+    const bytes = encodeSafetensors(tensors, { format: 'pt' }, { checksum: true });
+    const { metadata } = decodeSafetensors(bytes);
+    expect(metadata.format).toBe('pt');
+    expect(metadata.crc32).toBe(zlibCrc32(bytes.subarray(dataStart(bytes))).toString(16).padStart(8, '0'));
+  });
+
+  it('refuses a file with any data byte changed', () => {
+    const bytes = encodeSafetensors(tensors, {}, { checksum: true });
+    for (const at of [dataStart(bytes), dataStart(bytes) + 37, bytes.length - 1]) {
+      const bad = bytes.slice();
+      bad[at] ^= 0x10;
+      expect(() => decodeSafetensors(bad), `byte ${at}`).toThrow(/checksum mismatch .* the file is corrupt/);
+    }
+  });
+
+  it('reads files without a checksum (other writers) as before', () => {
+    const bytes = encodeSafetensors(tensors);
+    bytes[bytes.length - 1] ^= 0x10;
+    expect(decodeSafetensors(bytes).metadata).toEqual({});
   });
 });
 
