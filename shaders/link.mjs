@@ -6,12 +6,24 @@
 // then reads exactly the text the GPU compiles. Used by every bundle (the esbuild
 // plugin below, through shaders/bundle.mjs, demo/build.ts and the tests' builds)
 // and by vitest (vitest.config.ts), so there is one path from source to shader.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { link } from 'wesl';
 
-const LIB = join(dirname(fileURLToPath(import.meta.url)), 'lib');
+const LIB = findLib(dirname(fileURLToPath(import.meta.url)));
+
+/**
+ * shaders/lib beside this file, or, when this file was bundled into a tool under
+ * dist/ (npm run build:demo bundles demo/build.ts with it), the first shaders/lib
+ * found walking up from the bundle.
+ */
+function findLib(from) {
+  for (let dir = from; ; dir = dirname(dir)) {
+    for (const lib of [join(dir, 'lib'), join(dir, 'shaders', 'lib')]) if (existsSync(join(lib, 'math.wesl'))) return lib;
+    if (dirname(dir) === dir) throw new Error(`shaders/lib/*.wesl not found above ${from}; run the build from the webgpu-vae checkout`);
+  }
+}
 
 /** The shared modules, keyed as the linker wants them (lib/NAME.wesl). */
 function libSources() {
