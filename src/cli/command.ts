@@ -10,7 +10,8 @@ export interface OptionSpec {
 export interface Command {
   summary: string;
   options: Record<string, OptionSpec>;
-  run(values: Record<string, string | boolean | undefined>): Promise<number>;
+  /** `given` names the options on the command line (the rest hold their defaults). */
+  run(values: Record<string, string | boolean | undefined>, given: ReadonlySet<string>): Promise<number>;
 }
 
 export const adapterOption: OptionSpec = {

@@ -60,18 +60,21 @@ async function main(argv: string[]): Promise<number> {
     console.log(commandHelp(name, command));
     return 0;
   }
-  const config: ParseArgsConfig = { args: rest, strict: true, allowPositionals: false, options: {} };
+  const config: ParseArgsConfig = { args: rest, strict: true, allowPositionals: false, tokens: true, options: {} };
   for (const [key, o] of Object.entries(command.options)) {
     config.options![key] = { type: o.type, default: o.default as never };
   }
   let values: Record<string, string | boolean | undefined>;
+  const given = new Set<string>();
   try {
-    values = parseArgs(config).values as Record<string, string | boolean | undefined>;
+    const parsed = parseArgs(config);
+    values = parsed.values as Record<string, string | boolean | undefined>;
+    for (const t of parsed.tokens ?? []) if (t.kind === 'option') given.add(t.name);
   } catch (e) {
     console.error(`webgpu-vae ${name}: ${(e as Error).message}\nRun 'webgpu-vae ${name} --help' for the options.`);
     return 2;
   }
-  return command.run(values);
+  return command.run(values, given);
 }
 
 // --debug may stand anywhere; it reaches the GPU runtime through the environment.

@@ -1,9 +1,13 @@
 // `webgpu-vae train`: trains a model of the family and writes the run directory:
 //   model.safetensors, config.json   the checkpoint (rewritten after every epoch)
 //   metrics.jsonl                    one JSON line per epoch
+//   training-state.safetensors       what --resume continues from (src/cli/run-state.ts),
+//                                    after every epoch, every --checkpoint-every steps
+//                                    and on Ctrl-C
 //   reconstructions.png, samples.png pictures of the final model
-// Every file is written atomically after each epoch: an interrupted run leaves the
-// checkpoint and metrics of its last finished epoch. The pictures follow the mode:
+// Every file is written atomically: an interrupted run leaves the checkpoint and
+// metrics of its last finished epoch, and a state that resumes to the same
+// parameters, bit for bit, as a run never interrupted. The pictures follow the mode:
 // a conditional model's samples are one row per class; a denoising or inpainting
 // model's reconstructions show the clean, the corrupted and the reconstructed rows.
 import { join } from 'node:path';
@@ -15,7 +19,8 @@ import { createModel } from '../models/registry.js';
 import { denseConfig } from '../models/config.js';
 import { OPTIMIZERS } from '../optim/optimizer.js';
 import type { Corruptions } from '../train/batch.js';
-import { Trainer } from '../train/trainer.js';
+import { Trainer, TrainingDivergedError, type TrainPosition } from '../train/trainer.js';
+import { DeviceLostError } from '../gpu/errors.js';
 import { saveCheckpoint } from '../vae/checkpoint-files.js';
 import { corruptedInputs } from '../vae/corrupted.js';
 import { decode, priorSamples, reconstruct, sample } from '../vae/generate.js';
@@ -23,6 +28,8 @@ import { adapterOption, type Command } from './command.js';
 import { asUsage, choiceOption, close, dataOption, jsonOption, numberOption, openData, openGpu, report, stringOption, UsageError, writePng, type Values } from './common.js';
 import { corruptionOptions, describeModes, modelConfigFrom, modelOptions, scheduleOptions, trainingModesFrom } from './model-options.js';
 import { TrainingProgress } from './progress.js';
+import { InterruptedError, RunStoppedError } from './exit.js';
+import { loadRunState, saveRunState, STATE_FILE, type RunState } from './run-state.js';
 
 export const trainCommand: Command = {
   summary: 'train a model of the VAE family and write its checkpoint, metrics and pictures to a run directory',
@@ -40,10 +47,14 @@ export const trainCommand: Command = {
     'limit-train': { type: 'string', valueName: 'N', help: 'use only the first N training images' },
     'limit-test': { type: 'string', valueName: 'N', help: 'use only the first N test images' },
     'loss-every': { type: 'string', default: '10', valueName: 'N', help: 'steps between asynchronous loss reads for the progress bar' },
+    'checkpoint-every': { type: 'string', valueName: 'N', help: `also save ${STATE_FILE} every N steps (it is always saved after each epoch and on Ctrl-C)` },
+    resume: { type: 'string', valueName: 'RUN', help: 'continue the run in RUN until it has --epochs epochs in all, with its own settings' },
     adapter: adapterOption,
     json: jsonOption,
   },
-  async run(values) {
+  async run(parsed, given) {
+    const resumed = parsed.resume === undefined ? null : await resumeRun(parsed, given);
+    const values = resumed?.values ?? parsed;
     const settings = {
       epochs: numberOption(values, 'epochs', { integer: true, min: 1 }),
       batchSize: numberOption(values, 'batch-size', { integer: true, min: 1 }),
@@ -52,38 +63,102 @@ export const trainCommand: Command = {
       optimizer: choiceOption(values, 'optimizer', OPTIMIZERS),
       lossEvery: numberOption(values, 'loss-every', { integer: true, min: 1 }),
     };
-    const out = stringOption(values, 'out');
+    const checkpointEvery = values['checkpoint-every'] === undefined ? 0 : numberOption(values, 'checkpoint-every', { integer: true, min: 1 });
+    const out = resumed?.dir ?? stringOption(values, 'out');
     const all = limit(await openData(values), values);
     const modes = trainingModesFrom(values, all);
     const data = modes.holdoutClass === null ? all : { ...all, train: withoutClass(all.train, modes.holdoutClass) };
     const config = asUsage(() => denseConfig(modelConfigFrom(values, data)));
     if (settings.batchSize > data.train.n) throw new UsageError(`--batch-size ${settings.batchSize} is larger than the training set (${data.train.n} images); use ${data.train.n} or less`);
-    if (modes.warmup >= settings.epochs * Math.floor(data.train.n / settings.batchSize)) throw new UsageError(`--warmup ${modes.warmup} is not shorter than the run (${settings.epochs * Math.floor(data.train.n / settings.batchSize)} steps)`);
+    const stepsPerEpoch = Math.floor(data.train.n / settings.batchSize);
+    if (modes.warmup >= settings.epochs * stepsPerEpoch) throw new UsageError(`--warmup ${modes.warmup} is not shorter than the run (${settings.epochs * stepsPerEpoch} steps)`);
+    const done = resumed ? finishedEpochs(resumed.state.trainer, stepsPerEpoch) : 0;
+    if (done > settings.epochs) throw new UsageError(`--epochs ${settings.epochs}: the run in ${out} already has ${done} epochs; ask for ${done} or more`);
     const gpu = await openGpu(values);
     const model = createModel(gpu, config, { seed: settings.seed });
     const trainer = new Trainer(gpu, model, data, { ...settings, ...modes });
+    if (resumed) trainer.restoreState(resumed.state.trainer);
     await ensureDir(out);
     const training = { ...settings, ...describeModes(modes), data: String(values.data), train_images: data.train.n, test_images: data.test.n, adapter: gpu.adapter };
+    const flags = storedFlags(values);
+    const lines: string[] = resumed ? [...resumed.state.metrics] : [];
+    // The state's lines are the truth: a kill between its write and metrics.jsonl's left one line behind.
+    if (resumed) await writeFileAtomic(join(out, 'metrics.jsonl'), lines.map((l) => l + '\n').join(''));
     const progress = new TrainingProgress(settings.epochs);
-    const lines: string[] = [];
-    const metrics = await trainer.fit({
-      onStep: (p) => progress.step(p),
-      onEpoch: async (m) => {
-        progress.epoch(m);
-        lines.push(JSON.stringify(m));
-        await saveCheckpoint(out, model, { ...training, epochs_done: m.epoch });
-        await writeFileAtomic(join(out, 'metrics.jsonl'), lines.join('\n') + '\n');
-      },
-    });
+    const saveState = async () => saveRunState(out, { trainer: await trainer.saveState(), flags, metrics: lines });
+    const interrupt = new AbortController();
+    const onSigint = () => interrupt.abort();
+    process.once('SIGINT', onSigint);
+    try {
+      await trainer.fit({
+        ...(resumed ? trainer.resumePoint(resumed.state.trainer) : {}),
+        endEpoch: settings.epochs,
+        signal: interrupt.signal,
+        checkpointEvery,
+        onCheckpoint: saveState,
+        onStep: (p) => progress.step(p),
+        onEpoch: async (m) => {
+          progress.epoch(m);
+          lines.push(JSON.stringify(m));
+          // The state first: it alone decides where a resume starts, and it holds the metrics lines.
+          await saveState();
+          await saveCheckpoint(out, model, { ...training, epochs_done: m.epoch });
+          await writeFileAtomic(join(out, 'metrics.jsonl'), lines.join('\n') + '\n');
+        },
+      });
+      if (interrupt.signal.aborted) {
+        const at = trainer.position;
+        if (at.step > 0 && at.step < stepsPerEpoch) await saveState();
+        throw new InterruptedError(`interrupted at epoch ${at.epoch}, step ${at.step} of ${stepsPerEpoch}; ${out}/${STATE_FILE} holds it: continue with 'webgpu-vae train --resume ${out} --epochs ${settings.epochs}'`);
+      }
+    } catch (e) {
+      if (e instanceof DeviceLostError || e instanceof TrainingDivergedError) {
+        const at = trainer.position;
+        throw new RunStoppedError(`${e.message}; the last checkpoint is ${out}/${STATE_FILE} (saved at or before epoch ${at.epoch}, step ${at.step}): continue with 'webgpu-vae train --resume ${out}'`, { cause: e });
+      }
+      throw e;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
     await writePictures(model, data, out, settings.seed, modes);
-    const last = metrics[metrics.length - 1];
-    report(values, { out, ...last, adapter: gpu.adapter.name }, `wrote ${out}/{model.safetensors, config.json, metrics.jsonl, reconstructions.png, samples.png}`);
+    const last = lines.length ? (JSON.parse(lines[lines.length - 1]) as Record<string, unknown>) : {};
+    report(values, { out, ...last, adapter: gpu.adapter.name }, `wrote ${out}/{model.safetensors, config.json, metrics.jsonl, ${STATE_FILE}, reconstructions.png, samples.png}`);
     trainer.dispose();
     model.dispose();
     close(gpu);
     return 0;
   },
 };
+
+/** Flags a resume may change: how long, where and how it runs, not what it trains. */
+const RESUME_MAY_CHANGE = new Set(['epochs', 'adapter', 'json', 'loss-every', 'checkpoint-every', 'resume']);
+
+/** The flags as the run keeps them: everything that decides what is trained. */
+function storedFlags(values: Values): Values {
+  return Object.fromEntries(Object.entries(values).filter(([k, v]) => v !== undefined && k !== 'resume' && k !== 'json'));
+}
+
+/** The run to resume and the flags to use: the run's own, with the few a resume may change. */
+async function resumeRun(values: Values, given: ReadonlySet<string>): Promise<{ dir: string; state: RunState; values: Values }> {
+  const dir = stringOption(values, 'resume');
+  if (given.has('out')) throw new UsageError(`--out cannot be combined with --resume: the run continues in ${dir}; drop --out`);
+  const state = await loadRunState(dir);
+  for (const key of given) {
+    if (RESUME_MAY_CHANGE.has(key)) continue;
+    const was = state.flags[key];
+    if (String(values[key]) !== String(was)) {
+      throw new UsageError(`--${key} ${String(values[key])} differs from the run's ${was === undefined ? 'setting (unset)' : `--${key} ${String(was)}`}; a resume continues ${dir} with its own settings: drop --${key}, or start a new run with --out`);
+    }
+  }
+  const merged: Values = { ...values, ...state.flags };
+  for (const key of given) if (RESUME_MAY_CHANGE.has(key)) merged[key] = values[key];
+  return { dir, state, values: merged };
+}
+
+/** Epochs a saved position has finished. */
+function finishedEpochs(at: TrainPosition, stepsPerEpoch: number): number {
+  return at.step >= stepsPerEpoch ? at.epoch : at.epoch - 1;
+}
 
 function limit(data: Split, values: Values): Split {
   const cut = (ds: Split['train'], name: string) => (values[name] === undefined ? ds : subset(ds, 0, Math.min(ds.n, numberOption(values, name, { integer: true, min: 1 }))));

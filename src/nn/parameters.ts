@@ -78,6 +78,16 @@ export class ParameterStore {
     this.gpu.write(this.params, flat);
   }
 
+  /** The flat buffer, padding included, exactly as stored (a training checkpoint keeps it bit for bit). */
+  readFlat(): Promise<Float32Array> {
+    return this.gpu.read(this.params);
+  }
+
+  writeFlat(flat: Float32Array): void {
+    if (flat.length !== this.length) throw new ShapeError(`flat parameters have ${flat.length} values; this model's buffer holds ${this.length}`);
+    this.gpu.write(this.params, flat);
+  }
+
   /** Reads every parameter (or gradient) back as named arrays. */
   async read(which: 'params' | 'grads' = 'params'): Promise<Record<string, Float32Array>> {
     const flat = await this.gpu.read(which === 'params' ? this.params : this.grads);

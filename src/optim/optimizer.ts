@@ -8,6 +8,7 @@ import type { Gpu } from '../gpu/runtime.js';
 import type { ParameterStore } from '../nn/parameters.js';
 import { adamStep, createAdamState, createSgdState, sgdStep } from '../ops/optimizer-step.js';
 import type { Tensor } from '../tensor.js';
+import { ShapeError } from '../gpu/errors.js';
 
 export const OPTIMIZERS = ['adam', 'adamw', 'sgd'] as const;
 export type OptimizerKind = (typeof OPTIMIZERS)[number];
@@ -25,7 +26,8 @@ export interface OptimizerOptions {
 }
 
 export class Optimizer {
-  private readonly state: Tensor[];
+  /** Everything a step reads besides params and grads, by name (saved to resume training). */
+  private readonly state: Record<string, Tensor>;
   readonly step: () => void;
 
   constructor(
@@ -39,17 +41,37 @@ export class Optimizer {
     }
     if (options.kind === 'sgd') {
       const s = createSgdState(gpu, length, (options.momentum ?? 0) > 0);
-      this.state = [s.state, ...(s.momentumBuffer ? [s.momentumBuffer] : [])];
+      this.state = { state: s.state, ...(s.momentumBuffer ? { momentum: s.momentumBuffer } : {}) };
       this.step = () => sgdStep(gpu, { params, grads, ...s }, options);
     } else {
       const s = createAdamState(gpu, length);
-      this.state = [s.m, s.v, s.state];
+      this.state = { m: s.m, v: s.v, state: s.state };
       const decoupled = options.kind === 'adamw';
       this.step = () => adamStep(gpu, { params, grads, ...s }, { ...options, decoupled });
     }
   }
 
+  /** The optimizer's state (moments and the GPU step counter) as raw f32 words, for a training checkpoint. */
+  async readState(): Promise<Record<string, Float32Array>> {
+    const out: Record<string, Float32Array> = {};
+    for (const [name, t] of Object.entries(this.state)) out[name] = await this.gpu.read(t);
+    return out;
+  }
+
+  /** Restores what readState() returned (the same optimizer kind and parameter count). */
+  writeState(values: Record<string, Float32Array>): void {
+    const names = Object.keys(this.state);
+    const given = Object.keys(values);
+    if (names.length !== given.length || names.some((n) => !given.includes(n))) {
+      throw new ShapeError(`optimizer state holds ${given.join(', ') || 'nothing'}, but ${this.options.kind} needs ${names.join(', ')}; was it saved by another optimizer?`);
+    }
+    for (const [name, t] of Object.entries(this.state)) {
+      if (values[name].length !== t.size) throw new ShapeError(`optimizer state '${name}' has ${values[name].length} values; this model needs ${t.size}`);
+      this.gpu.write(t, values[name]);
+    }
+  }
+
   dispose(): void {
-    this.gpu.release(...this.state);
+    this.gpu.release(...Object.values(this.state));
   }
 }

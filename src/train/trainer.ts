@@ -13,7 +13,7 @@
 import { gradRules } from '../autograd/rules.js';
 import { Tape } from '../autograd/tape.js';
 import type { ImageDataset, Split } from '../data/dataset.js';
-import { WebGpuVaeError } from '../gpu/errors.js';
+import { InputError, WebGpuVaeError } from '../gpu/errors.js';
 import { Live, type Program } from '../gpu/program.js';
 import type { Gpu } from '../gpu/runtime.js';
 import type { LatentModel, Model } from '../models/model.js';
@@ -68,6 +68,30 @@ export interface TrainHooks {
   signal?: AbortSignal;
   /** Number of the first epoch (its permutation and its metrics line); default 1, later to resume. */
   startEpoch?: number;
+  /** Steps of the first epoch already taken (a resumed mid-epoch checkpoint); default 0. */
+  startStep?: number;
+  /** Number of the last epoch; default startEpoch + epochs - 1. A resumed run passes its total. */
+  endEpoch?: number;
+  /** Calls onCheckpoint after every this many steps (counted from the run's first step). */
+  checkpointEvery?: number;
+  onCheckpoint?: (at: TrainPosition) => Promise<void>;
+}
+
+/** Where training stands: `step` steps of epoch `epoch` are done (stepsPerEpoch when it is finished). */
+export interface TrainPosition {
+  epoch: number;
+  step: number;
+}
+
+/** What continues a run exactly: the position and every GPU value a step reads besides the data. */
+export interface TrainerState extends TrainPosition {
+  globalStep: number;
+  /** The model's flat parameter buffer, bit for bit. */
+  params: Float32Array;
+  /** The optimizer's moments and step counter (Optimizer.readState). */
+  optimizer: Record<string, Float32Array>;
+  /** The epoch's running (loss, recon, kl) sums, so a resumed epoch's mean is the uninterrupted one. */
+  epochSum: Float32Array;
 }
 
 export interface EpochMetrics {
@@ -104,6 +128,8 @@ export class Trainer {
   private stats: Tensor | null = null;
   /** Steps taken so far; also the RNG step of the next one. */
   globalStep = 0;
+  /** Updated after every step; where a checkpoint taken now would resume. */
+  position: TrainPosition = { epoch: 0, step: 0 };
 
   constructor(
     readonly gpu: Gpu,
@@ -113,11 +139,11 @@ export class Trainer {
   ) {
     const { inputSize, classes } = model.config;
     for (const ds of [data.train, data.test]) {
-      if (ds.rows * ds.cols !== inputSize) throw new RangeError(`dataset '${ds.name}' has ${ds.rows}x${ds.cols} images; the model expects ${inputSize} values per image`);
-      if (classes > 0 && ds.classes > classes) throw new RangeError(`dataset '${ds.name}' has ${ds.classes} classes but the model is conditioned on ${classes}`);
+      if (ds.rows * ds.cols !== inputSize) throw new InputError(`dataset '${ds.name}' has ${ds.rows}x${ds.cols} images; the model expects ${inputSize} values per image`);
+      if (classes > 0 && ds.classes > classes) throw new InputError(`dataset '${ds.name}' has ${ds.classes} classes but the model is conditioned on ${classes}`);
     }
-    if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${options.batchSize}`);
-    if (options.batchSize > data.train.n) throw new RangeError(`batch size ${options.batchSize} is larger than the training set (${data.train.n} images); use --batch-size ${data.train.n} or less`);
+    if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new InputError(`batch size must be a positive integer, got ${options.batchSize}`);
+    if (options.batchSize > data.train.n) throw new InputError(`batch size ${options.batchSize} is larger than the training set (${data.train.n} images); use --batch-size ${data.train.n} or less`);
     this.lr = new Live(options.lr);
     this.beta = new Live(modelBeta(model));
     this.optimizer = options.unfused ? null : new Optimizer(gpu, model.parameters, { kind: options.optimizer ?? 'adam', lr: this.lr, weightDecay: options.weightDecay });
@@ -134,17 +160,19 @@ export class Trainer {
   }
 
   /**
-   * Trains `epochs` epochs, evaluating on the test split after each. An aborted
-   * `signal` stops at the next step boundary (the page's pause button); the epoch in
-   * progress is then not reported.
+   * Trains `epochs` epochs (or startEpoch..endEpoch), evaluating on the test split
+   * after each. An aborted `signal` stops at the next step boundary (the page's pause
+   * button, Ctrl-C); an epoch left unfinished is then not reported.
    */
   async fit(hooks: TrainHooks = {}): Promise<EpochMetrics[]> {
     const metrics: EpochMetrics[] = [];
     const first = hooks.startEpoch ?? 1;
-    for (let epoch = first; epoch < first + this.options.epochs && !hooks.signal?.aborted; epoch++) {
+    const last = hooks.endEpoch ?? first + this.options.epochs - 1;
+    for (let epoch = first; epoch <= last && !hooks.signal?.aborted; epoch++) {
       const start = performance.now();
-      const trainLoss = await this.trainEpoch(epoch, hooks);
-      if (hooks.signal?.aborted) break;
+      const trainLoss = await this.trainEpoch(epoch, hooks, epoch === first ? (hooks.startStep ?? 0) : 0);
+      // An abort after the epoch's last step still reports it (its checkpoint is due).
+      if (this.position.step < this.stepsPerEpoch) break;
       const trainSeconds = (performance.now() - start) / 1000;
       const test = await this.evaluate();
       const latents = isVae(this.model) ? await evaluateLatents(this.model, this.testImages) : null;
@@ -166,27 +194,39 @@ export class Trainer {
     return metrics;
   }
 
-  /** One epoch over a fresh permutation; resolves with its mean training loss (over the steps taken). */
-  async trainEpoch(epoch: number, hooks: TrainHooks = {}): Promise<number> {
+  /**
+   * One epoch over a fresh permutation, from step `from` (a resumed epoch; its loss
+   * sums were restored by restoreState); resolves with its mean training loss over
+   * the steps taken.
+   */
+  async trainEpoch(epoch: number, hooks: TrainHooks = {}, from = 0): Promise<number> {
     const { gpu } = this;
     const B = this.options.batchSize;
     const steps = this.stepsPerEpoch;
     const lossEvery = Math.max(1, this.options.lossEvery ?? 10);
-    this.beginEpoch(epoch);
+    if (from === 0) this.beginEpoch(epoch);
+    else this.gpu.write(this.order, this.epochOrder(epoch));
     const start = performance.now();
     const pending: Promise<void>[] = [];
     let loss = NaN;
     let rate = 0;
-    let taken = 0;
+    let taken = from;
     let diverged = '';
-    for (let s = 0; s < steps && !hooks.signal?.aborted; s++) {
+    for (let s = from; s < steps && !hooks.signal?.aborted; s++) {
       this.step(s);
       taken += 1;
+      this.position = { epoch, step: s + 1 };
+      if (hooks.onCheckpoint && hooks.checkpointEvery && this.globalStep % hooks.checkpointEvery === 0 && s + 1 < steps) {
+        // Mid-epoch only: the epoch's end is checkpointed by onEpoch, after its evaluation.
+        await Promise.all(pending.splice(0));
+        if (diverged) break;
+        await hooks.onCheckpoint(this.position);
+      }
       if (s % lossEvery === lossEvery - 1 || s === steps - 1) {
         // At most two reads in flight: bounds how far the CPU runs ahead of the GPU,
         // and gives a page's event loop a turn while the GPU works.
         if (pending.length >= 2) await pending.shift();
-        const done = (s + 1) * B;
+        const done = (s + 1 - from) * B;
         const step = s + 1;
         pending.push(
           gpu.read(this.stats!).then((v) => {
@@ -211,9 +251,40 @@ export class Trainer {
 
   /** Writes the epoch's permutation and zeroes its loss sum (before its first step). */
   beginEpoch(epoch: number): void {
-    // One permutation per (seed, epoch): the same on every adapter and in the reference trainer.
-    this.gpu.write(this.order, permutation(this.train.n, epochSeed(this.options.seed, epoch)));
+    this.gpu.write(this.order, this.epochOrder(epoch));
     fill(this.gpu, this.epochSum, 0);
+  }
+
+  /** One permutation per (seed, epoch): the same on every adapter, in the reference trainer and after a resume. */
+  private epochOrder(epoch: number): Uint32Array {
+    return permutation(this.train.n, epochSeed(this.options.seed, epoch));
+  }
+
+  /** Everything needed to continue exactly from `position` (read from the GPU after the work recorded so far). */
+  async saveState(): Promise<TrainerState> {
+    if (!this.optimizer) throw new WebGpuVaeError('the unfused benchmark step keeps its own optimizer state and cannot be checkpointed');
+    return {
+      ...this.position,
+      globalStep: this.globalStep,
+      params: await this.model.parameters.readFlat(),
+      optimizer: await this.optimizer.readState(),
+      epochSum: await this.gpu.read(this.epochSum),
+    };
+  }
+
+  /** Continues from a saved state: fit({ startEpoch, startStep }) from resumePoint(state) then replays the same steps. */
+  restoreState(state: TrainerState): void {
+    if (!this.optimizer) throw new WebGpuVaeError('the unfused benchmark step cannot resume a checkpoint');
+    this.model.parameters.writeFlat(state.params);
+    this.optimizer.writeState(state.optimizer);
+    this.gpu.write(this.epochSum, state.epochSum);
+    this.globalStep = state.globalStep;
+    this.position = { epoch: state.epoch, step: state.step };
+  }
+
+  /** The fit() hooks that continue after `at`: the next epoch when it was finished, else the rest of it. */
+  resumePoint(at: TrainPosition): { startEpoch: number; startStep: number } {
+    return at.step >= this.stepsPerEpoch ? { startEpoch: at.epoch + 1, startStep: 0 } : { startEpoch: at.epoch, startStep: at.step };
   }
 
   /**
