@@ -13,6 +13,11 @@ export class InterruptedError extends WebGpuVaeError {
   override name = 'InterruptedError';
 }
 
+/** A run stopped for a reason outside the code (device lost, diverged); the message says how to continue. Exit 1, printed as is. */
+export class RunStoppedError extends WebGpuVaeError {
+  override name = 'RunStoppedError';
+}
+
 /** What a file-system failure means to a user, and what to do about it. */
 const FILE_PROBLEMS: Record<string, string> = {
   ENOENT: 'no such file or directory; check the path',
@@ -24,6 +29,8 @@ const FILE_PROBLEMS: Record<string, string> = {
   EROFS: 'the file system is read-only; choose another path',
   ENOSPC: 'no space left on the device; free some space or choose another path (the previous files are intact)',
   EDQUOT: 'disk quota exceeded; free some space or choose another path (the previous files are intact)',
+  // A file-size limit (ulimit -f) or a file system's largest file: to the user, like a full disk.
+  EFBIG: 'the file is larger than the file system or the file-size limit (ulimit -f) allows; free some space, raise the limit or choose another path (the previous files are intact)',
   ENAMETOOLONG: 'the name is too long; choose a shorter path',
   ELOOP: 'too many symbolic links; check the path',
 };
@@ -49,7 +56,7 @@ export function messageOf(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
   // Only the first line: kernel errors append WGSL under --debug.
   const line = message.split('\n')[0];
-  return exitCodeOf(e) === EXIT.internal ? `internal error: ${line} (rerun with --debug for the details, and report it)` : line;
+  return exitCodeOf(e) === EXIT.internal && !(e instanceof RunStoppedError) ? `internal error: ${line} (rerun with --debug for the details, and report it)` : line;
 }
 
 export function debugEnabled(): boolean {
