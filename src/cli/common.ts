@@ -1,7 +1,7 @@
 // Pieces every subcommand shares: option parsing with clear errors, the GPU, the
 // data, checkpoints, and writing PNG files atomically.
 import { extname } from 'node:path';
-import { loadDataset } from '../data/load.js';
+import { IDX_FILE_NAMES, loadDataset } from '../data/load.js';
 import type { Split } from '../data/dataset.js';
 import { InputError } from '../gpu/errors.js';
 import { ADAPTER_CHOICES, createNodeGpu, type AdapterChoice } from '../gpu/node-device.js';
@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../io/files.js';
 import { encodePng, type Image } from '../io/png.js';
 import { loadCheckpoint } from '../vae/checkpoint-files.js';
 import type { LatentModel } from '../models/model.js';
+import type { DenseConfig } from '../models/config.js';
 import { createModel } from '../models/registry.js';
 import type { OptionSpec } from './command.js';
 import { debugEnabled } from './exit.js';
@@ -34,7 +35,9 @@ export function numberOption(values: Values, name: string, o: { integer?: boolea
   const raw = values[name];
   const v = Number(raw);
   const kind = o.integer ? 'an integer' : 'a number';
-  const range = o.min !== undefined && o.max !== undefined ? ` in ${o.min}..${o.max}` : o.min !== undefined ? ` >= ${o.min}` : '';
+  // A minimum of Number.MIN_VALUE means 'positive': say '> 0', not '>= 5e-324'.
+  const low = o.min === Number.MIN_VALUE ? '> 0' : `>= ${o.min}`;
+  const range = o.min !== undefined && o.max !== undefined ? (o.min === Number.MIN_VALUE ? ` ${low} and <= ${o.max}` : ` in ${o.min}..${o.max}`) : o.min !== undefined ? ` ${low}` : '';
   if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(v) || (o.integer && !Number.isInteger(v)) || (o.min !== undefined && v < o.min) || (o.max !== undefined && v > o.max)) {
     throw new UsageError(`--${name} must be ${kind}${range}, got '${raw}'`);
   }
@@ -67,13 +70,38 @@ export function openGpu(values: Values, options: { unsafe?: boolean } = {}): Pro
   return createNodeGpu({ adapter: choiceOption(values, 'adapter', ADAPTER_CHOICES) as AdapterChoice, unsafe: options.unsafe, debug: debugEnabled() });
 }
 
+// The split openData loaded for a command's values, so that openModel can check the
+// checkpoint's model against it (every command that takes both loads the data first)
+// and refuse data that does not fit with the flag and the file, instead of a kernel
+// failing on it later.
+const openedData = new WeakMap<Values, Split>();
+
 export async function openData(values: Values): Promise<Split> {
-  return loadDataset(stringOption(values, 'data'));
+  const data = await loadDataset(stringOption(values, 'data'));
+  openedData.set(values, data);
+  return data;
 }
 
 export async function openModel(gpu: Gpu, values: Values): Promise<{ model: LatentModel; training?: Record<string, unknown> }> {
   const ckpt = await loadCheckpoint(stringOption(values, 'checkpoint'));
+  const data = openedData.get(values);
+  if (data) checkDataFits(ckpt.config.model, data, String(values.data), ckpt.modelPath);
   return { model: createModel(gpu, ckpt.config.model, { values: ckpt.values }), training: ckpt.config.training };
+}
+
+/** Images of the model's size, and (for a conditional model) labels among its classes; `spec` is --data's value. */
+export function checkDataFits(model: DenseConfig, data: Split, spec: string, modelPath: string): void {
+  for (const part of ['train', 'test'] as const) {
+    const ds = data[part];
+    if (ds.rows * ds.cols !== model.inputSize) {
+      throw new UsageError(`--data ${spec}: its ${ds.rows}x${ds.cols} images do not fit the model of ${modelPath}, which takes ${model.imageRows}x${model.imageCols} images; pass data of that size`);
+    }
+    const i = model.classes > 0 ? ds.labels.findIndex((l) => l >= model.classes) : -1;
+    if (i >= 0) {
+      const file = spec === 'mnist' ? '' : ` (${IDX_FILE_NAMES[part === 'train' ? 'trainLabels' : 'testLabels']})`;
+      throw new UsageError(`--data ${spec}: label ${ds.labels[i]} of ${part} image ${i}${file} is outside the classes 0..${model.classes - 1} that the model of ${modelPath} is conditioned on; pass data with those classes`);
+    }
+  }
 }
 
 export async function writePng(path: string, image: Image): Promise<void> {

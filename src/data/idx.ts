@@ -97,7 +97,7 @@ export interface IdxImages {
 export function parseIdxImages(bytes: Uint8Array, source = 'IDX images'): IdxImages {
   const { dims, data } = readU8Idx(bytes, IDX_IMAGES_MAGIC, source);
   const [n, rows, cols] = dims;
-  if (rows === 0 || cols === 0) throw new DatasetError(`${source}: image size ${rows}x${cols} has no pixels`);
+  if (rows === 0 || cols === 0) throw new DatasetError(`${source}: image size ${rows}x${cols} has no pixels; the header's sizes must be [n, rows, cols] with rows and cols >= 1`);
   return { images: bytesToUnit(data), n, rows, cols };
 }
 

@@ -20,21 +20,20 @@ export const IDX_FILE_NAMES = {
 
 type FileKey = keyof typeof IDX_FILE_NAMES;
 
-async function isFile(path: string): Promise<boolean> {
+// Only a path that is not there counts as absent: any other failure (permission
+// denied) is reported as the file-system error it is, not as a missing file.
+async function statOrNull(path: string) {
   try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
+    return await stat(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw e;
   }
 }
 
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
+const isFile = async (path: string) => (await statOrNull(path))?.isFile() ?? false;
+const isDirectory = async (path: string) => (await statOrNull(path))?.isDirectory() ?? false;
 
 // The plain name if present, else the '.gz' one, else null.
 async function findFile(dir: string, name: string): Promise<string | null> {
@@ -81,8 +80,35 @@ export async function loadIdxDirectory(dir: string): Promise<Split> {
   if (train.rows !== test.rows || train.cols !== test.cols) {
     throw new DatasetError(`${abs}: train images are ${train.rows}x${train.cols} but test images are ${test.rows}x${test.cols}`);
   }
+  checkLabelsNumberClasses([
+    { labels: train.labels, source: paths[1]! },
+    { labels: test.labels, source: paths[3]! },
+  ]);
   const classes = Math.max(train.classes, test.classes);
   return { train: { ...train, classes }, test: { ...test, classes } };
+}
+
+/**
+ * Labels number the classes 0..K-1, K the largest label + 1. A class below the largest
+ * label that no image has means stray or shifted labels (1-based digits, 255 marking
+ * 'unlabelled'): they would silently widen a conditional model's one-hot by empty
+ * classes, so they are refused, naming the file and the label.
+ */
+function checkLabelsNumberClasses(files: { labels: Uint8Array; source: string }[]): void {
+  const seen = new Uint8Array(256);
+  let top = { label: -1, image: 0, source: '' };
+  for (const { labels, source } of files) {
+    labels.forEach((l, image) => {
+      seen[l] = 1;
+      if (l > top.label) top = { label: l, image, source };
+    });
+  }
+  const missing = [...seen.subarray(0, Math.max(top.label, 0)).keys()].filter((c) => !seen[c]);
+  if (missing.length === 0) return;
+  const list = missing.length > 3 ? `${missing[0]}, ${missing[1]}, ..., ${missing[missing.length - 1]} (${missing.length} labels)` : missing.join(', ');
+  throw new DatasetError(
+    `${top.source}: label ${top.label} of image ${top.image} is out of range: labels must number the classes 0..K-1, but no image in either split has label ${list}; renumber the labels from 0 with no gaps (are they 1-based, or is ${top.label} a marker?)`,
+  );
 }
 
 /**

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { InputError } from '../gpu/errors.js';
 
 /** Bytes or text, or chunks of them produced one by one (a failing source aborts the write). */
 export type WriteSource = Uint8Array | string | Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
@@ -28,6 +29,9 @@ export async function writeFileAtomic(path: string, source: WriteSource): Promis
   } catch (err) {
     await handle?.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
+    // Name the file the caller asked for, not our temporary (write errors name none).
+    const e = err as NodeJS.ErrnoException;
+    if (typeof e?.code === 'string' && (e.path === undefined || e.path === temp)) e.path = path;
     throw err;
   }
   await syncDir(dir);
@@ -40,7 +44,7 @@ export async function ensureDir(path: string): Promise<void> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' || code === 'ENOTDIR') {
-      throw new Error(`cannot create directory '${path}': it or one of its parents exists as a file; choose another output path`, { cause: err });
+      throw new InputError(`cannot create directory '${path}': it or one of its parents exists as a file; choose another output path`, { cause: err });
     }
     throw err;
   }

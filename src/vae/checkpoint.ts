@@ -3,7 +3,7 @@
 // library writes for torch), plus the configuration as JSON, which describes the
 // architecture completely (src/models/config.ts). Bytes in, bytes out, so the
 // browser can use it; files.ts's atomic writes do the Node side.
-import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from '../io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafetensorsTensor } from '../io/safetensors.js';
 import { InputError } from '../gpu/errors.js';
 import type { ModelConfigBase, DenseConfig } from '../models/config.js';
 import { modelConfig } from '../models/registry.js';
@@ -35,7 +35,14 @@ export function encodeCheckpoint(specs: readonly ParameterSpec[], values: Record
 
 /** Parameters from safetensors bytes, checked against the specs' names and shapes. */
 export function decodeCheckpoint(bytes: Uint8Array, specs: readonly ParameterSpec[], source = 'checkpoint'): Record<string, Float32Array> {
-  const { tensors } = decodeSafetensors(bytes);
+  let tensors: Record<string, SafetensorsTensor>;
+  try {
+    ({ tensors } = decodeSafetensors(bytes));
+  } catch (e) {
+    // The format's own messages do not know the file; name it.
+    if (e instanceof SafetensorsError) throw new CheckpointError(`${source}: ${e.message}`, { cause: e });
+    throw e;
+  }
   const values: Record<string, Float32Array> = {};
   for (const spec of specs) {
     const t = tensors[spec.name];

@@ -95,9 +95,9 @@ describe('bad input', () => {
       [['train', '--epochs', '0'], 2, /--epochs must be an integer >= 1, got '0'/],
       [['train', '--batch-size', 'many'], 2, /--batch-size must be an integer/],
       [['sample', '--out', join(dir, 'x.png')], 2, /--checkpoint is required/],
-      [['sample', '--checkpoint', join(dir, 'missing'), '--out', join(dir, 'x.png')], 1, /does not exist; pass a run directory/],
+      [['sample', '--checkpoint', join(dir, 'missing'), '--out', join(dir, 'x.png')], 2, /does not exist; pass a run directory/],
       [['sample', '--checkpoint', run, '--out', join(dir, 'x.jpg')], 2, /must name a \.png file/],
-      [['evaluate', '--checkpoint', run, '--data', join(dir, 'nowhere')], 1, /nowhere/],
+      [['evaluate', '--checkpoint', run, '--data', join(dir, 'nowhere')], 2, /nowhere/],
       [['train', '--bogus'], 2, /Unknown option '--bogus'/],
       [['frobnicate'], 2, /unknown command 'frobnicate'/],
     ];

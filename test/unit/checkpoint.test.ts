@@ -3,7 +3,7 @@
 // still loads as the model it was; unknown kinds and shape mismatches are refused
 // with the reason.
 import { describe, expect, it } from 'vitest';
-import { decodeCheckpoint, decodeConfig, encodeCheckpoint, encodeConfig } from '../../src/vae/checkpoint.js';
+import { CheckpointError, decodeCheckpoint, decodeConfig, encodeCheckpoint, encodeConfig } from '../../src/vae/checkpoint.js';
 import { denseConfig } from '../../src/models/config.js';
 import { parameterSpecs } from '../../src/models/registry.js';
 import { initialVaeParameters } from '../../src/models/vae.js';
@@ -44,5 +44,8 @@ describe('config.json', () => {
     const bytes = encodeCheckpoint(parameterSpecs(small), initialVaeParameters(small, 1));
     expect(() => decodeCheckpoint(bytes, parameterSpecs(denseConfig({ hidden: 8, latent: 3 })), 'model.safetensors')).toThrow(/'fc21.weight' has shape \[2, 8\] but config.json describes \[3, 8\]/);
     expect(decodeCheckpoint(bytes, parameterSpecs(small))['fc4.bias']).toHaveLength(784);
+    // The format's errors name the file, and are a CheckpointError (bad input: exit 2).
+    expect(() => decodeCheckpoint(bytes.subarray(0, 100), parameterSpecs(small), 'run/model.safetensors')).toThrow(/^run\/model\.safetensors: header length \d+ runs past the end/);
+    expect(() => decodeCheckpoint(bytes.subarray(0, 100), parameterSpecs(small))).toThrow(CheckpointError);
   });
 });

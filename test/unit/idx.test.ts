@@ -194,6 +194,13 @@ describe('loadIdxDirectory on hand-built files', () => {
     await expect(loadIdxDirectory(dir)).rejects.toThrow(/train-labels-idx1-ubyte: starts like a gzip file but does not decompress/);
   });
 
+  it('names a label that leaves classes below it empty (stray, 1-based or marker labels)', async () => {
+    const stray = await makeDir('stray', { ...tiny, trainLabels: labels([0, 1, 7, 2]) });
+    await expect(loadIdxDirectory(stray)).rejects.toThrow(/train-labels-idx1-ubyte: label 7 of image 2 is out of range: .*no image in either split has label 4, 5, 6; renumber/);
+    const oneBased = await makeDir('one-based', { ...tiny, trainLabels: labels([1, 2, 3, 1]), testLabels: labels([4, 1]) });
+    await expect(loadIdxDirectory(oneBased)).rejects.toThrow(/t10k-labels-idx1-ubyte: label 4 of image 0 is out of range: .*has label 0; .*1-based/);
+  });
+
   it('names train and test images of different sizes', async () => {
     const dir = await makeDir('sizes', { ...tiny, testImages: images(2, 2, 3, ramp(12)) });
     await expect(loadIdxDirectory(dir)).rejects.toThrow(/train images are 3x2 but test images are 2x3/);
