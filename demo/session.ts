@@ -61,7 +61,7 @@ export class Session {
   async introduce(): Promise<void> {
     const { test } = this.data;
     const s = await evaluateImages(this.model, test, SEED);
-    await this.events.model({ epoch: 0, train_loss: NaN, test_loss: s.loss, recon: s.recon, kl: s.kl, samples_per_s: NaN, seconds: 0, lr: NaN, beta: this.model.config.beta });
+    await this.events.model({ epoch: 0, train_loss: NaN, test_loss: s.loss, recon: s.recon, kl: s.kl, samples_per_s: NaN, seconds: 0, lr: NaN, beta: this.model.config.beta, skipped_steps: 0 });
   }
 
   start(optim: OptimSettings): void {

@@ -6,7 +6,7 @@
 // Binding convention: @group(0) only; @binding(0) is `var<uniform> params: Params`;
 // then `var<storage, read>` inputs (grads, state); then `var<storage, read_write>`
 // outputs (weights, m, v, state_rw). Each entry point binds the subset it uses:
-// `adam` 0-5, `sgd` 0-4, `advance` 0 and 6. Params is shared by all three, so the
+// `adam` 0-5 and 7, `sgd` 0-4 and 7, `advance` 0, 6 and 7 (7: the guard's health). Params is shared by all three, so the
 // host fills the fields an optimiser does not use with zeros. The parameter buffer
 // is called `weights` because `params` is the uniform's name by convention.
 //
@@ -21,6 +21,12 @@
 // corrections are computed once per step there rather than by every invocation of
 // `adam`, which keeps the update a pure stream (the series below cost about as much
 // as the update of a few elements). `sgd` reads only t.
+//
+// Guarded steps (GUARDED, src/ops/guard.ts): `health.skip` is the verdict of the
+// non-finite guard on this step's gradients and loss. When it is set, all three
+// entry points return at once: parameters, moments and the step count stay as they
+// were, as if the step had not been taken (PyTorch's GradScaler skips a step the
+// same way). Without GUARDED the binding is never read (&& short-circuits).
 //
 // Adam / AdamW, as torch.optim.Adam / torch.optim.AdamW (amsgrad=False,
 // maximize=False), Kingma & Ba, "Adam: A Method for Stochastic Optimization" (2015),
@@ -82,6 +88,17 @@ const WG: u32 = 256u;
 
 override DECOUPLED: bool = false;
 override NESTEROV: bool = false;
+override GUARDED: bool = false;
+
+// The guard's verdict (shaders/guard.wgsl's Health; only `skip` is read here).
+struct Health {
+  loss: f32,
+  recon: f32,
+  kl: f32,
+  skip: u32,
+  skipped_total: u32,
+  skipped_in_row: u32,
+}
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> grads: array<f32>;
@@ -90,6 +107,11 @@ override NESTEROV: bool = false;
 @group(0) @binding(4) var<storage, read_write> m: array<f32>;
 @group(0) @binding(5) var<storage, read_write> v: array<f32>;
 @group(0) @binding(6) var<storage, read_write> state_rw: State;
+@group(0) @binding(7) var<storage, read> health: Health;
+
+fn skipped() -> bool {
+  return GUARDED && health.skip != 0u;
+}
 
 // ln(b) for b in [0.5, 1): 2 atanh(s) with s = (b - 1) / (b + 1). b - 1 is exact
 // (Sterbenz) and |s| <= 1/3, so the odd series to s^17 is within 2e-10 relative. The
@@ -131,6 +153,9 @@ fn one_minus_pow(beta: f32, t: u32) -> f32 {
 
 @compute @workgroup_size(1)
 fn advance() {
+  if (skipped()) {
+    return;
+  }
   let t = state_rw.t + 1u;
   state_rw.t = t;
   state_rw.bias_correction1 = one_minus_pow(params.beta1, t);
@@ -139,6 +164,9 @@ fn advance() {
 
 @compute @workgroup_size(WG)
 fn adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  if (skipped()) {
+    return;
+  }
   let beta1 = params.beta1;
   let beta2 = params.beta2;
   let step_size = params.lr / state.bias_correction1;
@@ -163,6 +191,9 @@ fn adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 @compute @workgroup_size(WG)
 fn sgd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  if (skipped()) {
+    return;
+  }
   let first = state.t == 1u;
   // A uniform branch: with momentum 0 the buffer is never touched (it may be unbound).
   let use_momentum = params.momentum != 0.0;

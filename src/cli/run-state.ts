@@ -1,7 +1,7 @@
 // The resumable state of a `train` run: one file, RUN/training-state.safetensors,
 // holding everything an uninterrupted run would still have in memory: the flat
 // parameter buffer, the optimizer's moments and GPU step counter, the epoch's loss
-// sums (tensors, bit for bit), and as metadata the position (epoch, steps done, the
+// sums and the non-finite guard's counts (tensors, bit for bit), and as metadata the position (epoch, steps done, the
 // global step that is also the RNG counter), the flags the run was started with and
 // the metrics lines written so far. One file written atomically is consistent by
 // construction: a kill at any moment leaves the previous state or the new one, and
@@ -38,7 +38,7 @@ interface Meta {
 export async function saveRunState(dir: string, state: RunState): Promise<void> {
   const { trainer } = state;
   const f32 = (data: Float32Array): SafetensorsTensor => ({ dtype: 'F32', shape: [data.length], data });
-  const tensors: Record<string, SafetensorsTensor> = { params: f32(trainer.params), epoch_sum: f32(trainer.epochSum) };
+  const tensors: Record<string, SafetensorsTensor> = { params: f32(trainer.params), epoch_sum: f32(trainer.epochSum), health: f32(trainer.health) };
   for (const [name, data] of Object.entries(trainer.optimizer)) tensors[`optimizer.${name}`] = f32(data);
   const meta: Meta = { format: FORMAT, epoch: trainer.epoch, step: trainer.step, global_step: trainer.globalStep, flags: state.flags, metrics: state.metrics };
   await writeFileAtomic(join(dir, STATE_FILE), encodeSafetensors(tensors, { [META_KEY]: JSON.stringify(meta) }, { checksum: true }));
@@ -67,7 +67,7 @@ export async function loadRunState(dir: string): Promise<RunState> {
   const optimizer: Record<string, Float32Array> = {};
   for (const name of Object.keys(file.tensors)) if (name.startsWith('optimizer.')) optimizer[name.slice('optimizer.'.length)] = file.tensors[name].data;
   return {
-    trainer: { epoch: meta.epoch, step: meta.step, globalStep: meta.global_step, params: data('params'), epochSum: data('epoch_sum'), optimizer },
+    trainer: { epoch: meta.epoch, step: meta.step, globalStep: meta.global_step, params: data('params'), epochSum: data('epoch_sum'), health: data('health'), optimizer },
     flags: meta.flags,
     metrics: meta.metrics,
   };

@@ -47,6 +47,7 @@ export const trainCommand: Command = {
     'limit-train': { type: 'string', valueName: 'N', help: 'use only the first N training images' },
     'limit-test': { type: 'string', valueName: 'N', help: 'use only the first N test images' },
     'loss-every': { type: 'string', default: '10', valueName: 'N', help: 'steps between asynchronous loss reads for the progress bar' },
+    'max-skipped': { type: 'string', default: '20', valueName: 'N', help: 'stop after N steps in a row with a non-finite loss or gradient (each is skipped, changing nothing)' },
     'checkpoint-every': { type: 'string', valueName: 'N', help: `also save ${STATE_FILE} every N steps (it is always saved after each epoch and on Ctrl-C)` },
     resume: { type: 'string', valueName: 'RUN', help: 'continue the run in RUN until it has --epochs epochs in all, with its own settings' },
     adapter: adapterOption,
@@ -62,6 +63,7 @@ export const trainCommand: Command = {
       seed: numberOption(values, 'seed', { integer: true, min: 0, max: 2 ** 32 - 1 }),
       optimizer: choiceOption(values, 'optimizer', OPTIMIZERS),
       lossEvery: numberOption(values, 'loss-every', { integer: true, min: 1 }),
+      maxSkippedInRow: numberOption(values, 'max-skipped', { integer: true, min: 1 }),
     };
     const checkpointEvery = values['checkpoint-every'] === undefined ? 0 : numberOption(values, 'checkpoint-every', { integer: true, min: 1 });
     const out = resumed?.dir ?? stringOption(values, 'out');
@@ -85,7 +87,13 @@ export const trainCommand: Command = {
     // The state's lines are the truth: a kill between its write and metrics.jsonl's left one line behind.
     if (resumed) await writeFileAtomic(join(out, 'metrics.jsonl'), lines.map((l) => l + '\n').join(''));
     const progress = new TrainingProgress(settings.epochs);
-    const saveState = async () => saveRunState(out, { trainer: await trainer.saveState(), flags, metrics: lines });
+    // Where the last state was saved, for the message of a run that stops (resumed runs start from theirs).
+    let saved: TrainPosition | null = resumed ? resumed.state.trainer : null;
+    const saveState = async () => {
+      const state = await trainer.saveState();
+      await saveRunState(out, { trainer: state, flags, metrics: lines });
+      saved = { epoch: state.epoch, step: state.step };
+    };
     const interrupt = new AbortController();
     const onSigint = () => interrupt.abort();
     process.once('SIGINT', onSigint);
@@ -113,8 +121,10 @@ export const trainCommand: Command = {
       }
     } catch (e) {
       if (e instanceof DeviceLostError || e instanceof TrainingDivergedError) {
-        const at = trainer.position;
-        throw new RunStoppedError(`${e.message}; the last checkpoint is ${out}/${STATE_FILE} (saved at or before epoch ${at.epoch}, step ${at.step}): continue with 'webgpu-vae train --resume ${out}'`, { cause: e });
+        // A diverged run would diverge again from its state with the same settings: name the state, not a resume.
+        const next = e instanceof DeviceLostError ? `: continue with 'webgpu-vae train --resume ${out}'` : '';
+        const last = saved ? `the last checkpoint is ${out}/${STATE_FILE} (epoch ${saved.epoch}, step ${saved.step})${next}` : 'no checkpoint was saved yet (the first is written after epoch 1, or use --checkpoint-every N)';
+        throw new RunStoppedError(`${e.message}; ${last}`, { cause: e });
       }
       throw e;
     } finally {
@@ -131,7 +141,7 @@ export const trainCommand: Command = {
 };
 
 /** Flags a resume may change: how long, where and how it runs, not what it trains. */
-const RESUME_MAY_CHANGE = new Set(['epochs', 'adapter', 'json', 'loss-every', 'checkpoint-every', 'resume']);
+const RESUME_MAY_CHANGE = new Set(['epochs', 'adapter', 'json', 'loss-every', 'checkpoint-every', 'max-skipped', 'resume']);
 
 /** The flags as the run keeps them: everything that decides what is trained. */
 function storedFlags(values: Values): Values {

@@ -81,7 +81,8 @@ export class Gpu {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private transientUniforms: GPUBuffer[] = [];
-  private readonly placeholder: GPUBuffer;
+  /** Bound where a variant does not read a slot; one per access, so a read-only and a writable unused slot never share a buffer (a usage conflict). */
+  private readonly placeholders: Record<'read' | 'write', GPUBuffer>;
   private readonly errors: Error[] = [];
   /** Compile errors go first: the validation errors they cause downstream are noise. */
   private readonly kernelErrors: KernelError[] = [];
@@ -106,7 +107,10 @@ export class Gpu {
     this.pool = new BufferPool(device);
     this.readback = new ReadbackRing(device);
     this.pipelines = new PipelineCache(device, (label, shader, error) => this.watchCompile(label, shader, error));
-    this.placeholder = device.createBuffer({ label: 'unused-binding', size: 256, usage: STORAGE_USAGE });
+    this.placeholders = {
+      read: device.createBuffer({ label: 'unused-binding-read', size: 256, usage: STORAGE_USAGE }),
+      write: device.createBuffer({ label: 'unused-binding-write', size: 256, usage: STORAGE_USAGE }),
+    };
     device.lost.then((info) => {
       this.lost = new DeviceLostError(info.reason, info.message);
     });
@@ -192,7 +196,7 @@ export class Gpu {
       if (!given.delete(b.name)) throw new KernelError(label, `binding '${b.name}' was not given (pass null if this variant does not read it)`);
       const t = call.bindings[b.name];
       if (t === null || t.size === 0) {
-        entries.push({ binding: b.binding, resource: { buffer: this.placeholder } });
+        entries.push({ binding: b.binding, resource: { buffer: this.placeholders[b.access === 'read' ? 'read' : 'write'] } });
         continue;
       }
       const align = this.device.limits.minStorageBufferOffsetAlignment;
@@ -351,7 +355,8 @@ export class Gpu {
   destroy(): void {
     this.readback.destroy();
     this.pool.trim();
-    this.placeholder.destroy();
+    this.placeholders.read.destroy();
+    this.placeholders.write.destroy();
     this.owner = null;
   }
 

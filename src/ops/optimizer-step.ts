@@ -33,6 +33,8 @@ export interface AdamTensors {
   v: Tensor;
   /** The step count (a u32) and its bias corrections, advanced on the GPU by every step. */
   state: Tensor;
+  /** The non-finite guard's health (src/ops/guard.ts): a step it flags changes nothing. */
+  guard?: Tensor | null;
 }
 
 export interface AdamOptions {
@@ -57,6 +59,8 @@ export interface SgdTensors {
   momentumBuffer: Tensor | null;
   /** The step count, as for Adam: its first step initialises the momentum buffer. */
   state: Tensor;
+  /** As for Adam. */
+  guard?: Tensor | null;
 }
 
 export interface SgdOptions {
@@ -100,10 +104,11 @@ export function adamCalls(tensors: AdamTensors, options: AdamOptions): KernelCal
     momentum: 0,
     dampening: 0,
   };
+  const guard = tensors.guard ?? null;
   return [
-    advanceCall(state, hyper),
+    advanceCall(state, hyper, guard),
     // Reads p, g, m, v and writes p, m, v.
-    { shader, entry: 'adam', constants: { DECOUPLED: decoupled ? 1 : 0 }, bindings: { grads, state, weights: params, m, v }, params: hyper, workgroups: grid(n), cost: { bytes: 28 * n } },
+    { shader, entry: 'adam', constants: { DECOUPLED: decoupled ? 1 : 0, GUARDED: guard ? 1 : 0 }, bindings: { grads, state, weights: params, m, v, health: guard }, params: hyper, workgroups: grid(n), cost: { bytes: 28 * n } },
   ];
 }
 
@@ -137,14 +142,15 @@ export function sgdCalls(tensors: SgdTensors, options: SgdOptions): KernelCall[]
     momentum,
     dampening,
   };
+  const guard = tensors.guard ?? null;
   return [
-    advanceCall(state, hyper),
+    advanceCall(state, hyper, guard),
     {
       shader,
       entry: 'sgd',
-      constants: { NESTEROV: nesterov ? 1 : 0 },
+      constants: { NESTEROV: nesterov ? 1 : 0, GUARDED: guard ? 1 : 0 },
       // With momentum 0 the kernel never touches the buffer, so none is bound.
-      bindings: { grads, state, weights: params, m: momentum !== 0 ? momentumBuffer : null },
+      bindings: { grads, state, weights: params, m: momentum !== 0 ? momentumBuffer : null, health: guard },
       params: hyper,
       workgroups: grid(n),
       cost: { bytes: (momentum !== 0 ? 20 : 12) * n },
@@ -157,8 +163,8 @@ export function sgdStep(gpu: Gpu, tensors: SgdTensors, options: SgdOptions): voi
   for (const call of sgdCalls(tensors, options)) gpu.run(call);
 }
 
-function advanceCall(state: Tensor, hyper: Hyper): KernelCall {
-  return { shader, entry: 'advance', bindings: { state_rw: state }, params: hyper, workgroups: [1] };
+function advanceCall(state: Tensor, hyper: Hyper, guard: Tensor | null): KernelCall {
+  return { shader, entry: 'advance', constants: { GUARDED: guard ? 1 : 0 }, bindings: { state_rw: state, health: guard }, params: hyper, workgroups: [1] };
 }
 
 function grid(n: number): [number] {

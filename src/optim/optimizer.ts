@@ -23,6 +23,8 @@ export interface OptimizerOptions {
   weightDecay?: number;
   momentum?: number;
   nesterov?: boolean;
+  /** The non-finite guard's health (src/ops/guard.ts): steps it flags are skipped on the GPU. */
+  guard?: Tensor;
 }
 
 export class Optimizer {
@@ -42,12 +44,12 @@ export class Optimizer {
     if (options.kind === 'sgd') {
       const s = createSgdState(gpu, length, (options.momentum ?? 0) > 0);
       this.state = { state: s.state, ...(s.momentumBuffer ? { momentum: s.momentumBuffer } : {}) };
-      this.step = () => sgdStep(gpu, { params, grads, ...s }, options);
+      this.step = () => sgdStep(gpu, { params, grads, ...s, guard: options.guard }, options);
     } else {
       const s = createAdamState(gpu, length);
       this.state = { m: s.m, v: s.v, state: s.state };
       const decoupled = options.kind === 'adamw';
-      this.step = () => adamStep(gpu, { params, grads, ...s }, { ...options, decoupled });
+      this.step = () => adamStep(gpu, { params, grads, ...s, guard: options.guard }, { ...options, decoupled });
     }
   }
 

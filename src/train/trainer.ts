@@ -24,6 +24,7 @@ import type { Tensor } from '../tensor.js';
 import { evaluateLatents, evaluateLoss, type LossSummary } from '../vae/evaluate.js';
 import type { Vae } from '../models/vae.js';
 import { UnfusedStep } from '../vae/unfused-step.js';
+import { createGuard, healthReport, recordGuard, type Guard } from '../ops/guard.js';
 import { gatherBatch, releaseSplit, uploadSplit, type Corruptions, type Resident } from './batch.js';
 import { betaAt, lrAt, type BetaSchedule, type LrSchedule } from './schedules.js';
 
@@ -45,6 +46,11 @@ export interface TrainOptions extends Corruptions {
   lossEvery?: number;
   /** Benchmarks only: capture the unfused step (src/vae/unfused-step.ts) instead of the fused one; Adam only. */
   unfused?: boolean;
+  /**
+   * Steps in a row with a non-finite loss or gradient (each skipped on the GPU,
+   * changing nothing) after which training stops with TrainingDivergedError; default 20.
+   */
+  maxSkippedInRow?: number;
 }
 
 export interface StepProgress {
@@ -90,8 +96,10 @@ export interface TrainerState extends TrainPosition {
   params: Float32Array;
   /** The optimizer's moments and step counter (Optimizer.readState). */
   optimizer: Record<string, Float32Array>;
-  /** The epoch's running (loss, recon, kl) sums, so a resumed epoch's mean is the uninterrupted one. */
+  /** The epoch's running (loss, recon, kl, finite steps) sums, so a resumed epoch's mean is the uninterrupted one. */
   epochSum: Float32Array;
+  /** The guard's counts of skipped steps (src/ops/guard.ts). */
+  health: Float32Array;
 }
 
 export interface EpochMetrics {
@@ -105,6 +113,8 @@ export interface EpochMetrics {
   /** Learning rate and KL weight of the epoch's last step. */
   lr: number;
   beta: number;
+  /** Steps of the epoch whose update was skipped for a non-finite loss or gradient. */
+  skipped_steps: number;
   /** A VAE's mean KL per latent dimension over the test set, and how many dimensions are active (Burda et al. 2015). */
   kl_per_dim?: number[];
   active_units?: number;
@@ -118,7 +128,10 @@ export class Trainer {
   /** The test split on the host, for the per-dimension KL (encode reads host images). */
   private readonly testImages: ImageDataset;
   private readonly order: Tensor;
+  /** (loss, recon, kl, finite steps) summed over the epoch's steps that were not skipped. */
   private readonly epochSum: Tensor;
+  /** Null for the unfused benchmark step, which keeps its own Adam. */
+  private readonly guard: Guard | null;
   private readonly offset = new Live(0);
   private readonly rngStep = new Live(0);
   readonly lr: Live;
@@ -128,6 +141,8 @@ export class Trainer {
   private stats: Tensor | null = null;
   /** Steps taken so far; also the RNG step of the next one. */
   globalStep = 0;
+  /** Steps of the last finished epoch whose update the guard skipped. */
+  private epochSkipped = 0;
   /** Updated after every step; where a checkpoint taken now would resume. */
   position: TrainPosition = { epoch: 0, step: 0 };
 
@@ -146,12 +161,13 @@ export class Trainer {
     if (options.batchSize > data.train.n) throw new InputError(`batch size ${options.batchSize} is larger than the training set (${data.train.n} images); use --batch-size ${data.train.n} or less`);
     this.lr = new Live(options.lr);
     this.beta = new Live(modelBeta(model));
-    this.optimizer = options.unfused ? null : new Optimizer(gpu, model.parameters, { kind: options.optimizer ?? 'adam', lr: this.lr, weightDecay: options.weightDecay });
+    this.guard = options.unfused ? null : createGuard(gpu);
+    this.optimizer = this.guard ? new Optimizer(gpu, model.parameters, { kind: options.optimizer ?? 'adam', lr: this.lr, weightDecay: options.weightDecay, guard: this.guard.health }) : null;
     this.train = uploadSplit(gpu, data.train, classes);
     this.test = uploadSplit(gpu, data.test, classes);
     this.testImages = data.test;
     this.order = gpu.empty([data.train.n], 'train.order', 'u32');
-    this.epochSum = gpu.empty([3], 'train.epoch-sum');
+    this.epochSum = gpu.empty([4], 'train.epoch-sum');
     this.unfused = options.unfused ? new UnfusedStep(gpu, model as Vae, options) : null;
   }
 
@@ -186,6 +202,7 @@ export class Trainer {
         seconds: (performance.now() - start) / 1000,
         lr: this.lr.value,
         beta: this.beta.value,
+        skipped_steps: this.epochSkipped,
         ...(latents ? { kl_per_dim: latents.klPerDim, active_units: latents.activeUnits } : {}),
       };
       metrics.push(m);
@@ -228,12 +245,21 @@ export class Trainer {
         if (pending.length >= 2) await pending.shift();
         const done = (s + 1 - from) * B;
         const step = s + 1;
+        const maxInRow = this.options.maxSkippedInRow ?? 20;
         pending.push(
-          gpu.read(this.stats!).then((v) => {
+          gpu.read(this.guard ? this.guard.health : this.stats!).then((v) => {
             loss = v[0];
             rate = done / ((performance.now() - start) / 1000);
             // Noted here, thrown by the loop: a throw in this callback would be an unhandled rejection.
-            if (!Number.isFinite(loss) && !diverged) diverged = `epoch ${epoch}, step ${step}`;
+            if (diverged) return;
+            if (!this.guard) {
+              if (!Number.isFinite(loss)) diverged = `the loss is ${loss} at epoch ${epoch}, step ${step}`;
+              return;
+            }
+            const h = healthReport(v);
+            if (h.skippedInRow >= maxInRow) {
+              diverged = `${h.skippedInRow} steps in a row up to epoch ${epoch}, step ${step} had a non-finite loss or gradient (${h.skippedTotal} in all); their updates were skipped, so the parameters are those of the last finite step`;
+            }
           }),
         );
       } else gpu.flush();
@@ -242,9 +268,12 @@ export class Trainer {
     }
     await Promise.all(pending);
     const sum = await gpu.read(this.epochSum);
-    const mean = sum[0] / Math.max(1, taken);
+    // Guarded steps count themselves (sum[3]): skipped ones add nothing.
+    const counted = this.guard ? sum[3] : taken;
+    this.epochSkipped = taken - counted;
+    const mean = sum[0] / Math.max(1, counted);
     if (diverged || !Number.isFinite(mean)) {
-      throw new TrainingDivergedError(`training diverged: the loss is ${loss} at ${diverged || `epoch ${epoch}`}; lower the learning rate (now ${this.options.lr}) or check the data for values outside [0, 1]`);
+      throw new TrainingDivergedError(`training diverged: ${diverged || `the epoch's mean loss is ${mean} at epoch ${epoch}`}; lower the learning rate (now ${this.options.lr}) or check the data for values outside [0, 1]`);
     }
     return mean;
   }
@@ -269,6 +298,7 @@ export class Trainer {
       params: await this.model.parameters.readFlat(),
       optimizer: await this.optimizer.readState(),
       epochSum: await this.gpu.read(this.epochSum),
+      health: this.guard ? await this.gpu.read(this.guard.health) : new Float32Array(0),
     };
   }
 
@@ -278,6 +308,7 @@ export class Trainer {
     this.model.parameters.writeFlat(state.params);
     this.optimizer.writeState(state.optimizer);
     this.gpu.write(this.epochSum, state.epochSum);
+    if (this.guard) this.gpu.write(this.guard.health, state.health);
     this.globalStep = state.globalStep;
     this.position = { epoch: state.epoch, step: state.step };
   }
@@ -330,7 +361,7 @@ export class Trainer {
       made.forEach((t) => tape.own(t));
       if (this.unfused) {
         this.stats = this.unfused.record(batch.input, batch.noise);
-        axpy(gpu, 1, this.stats, this.epochSum);
+        axpy(gpu, 1, this.stats, this.epochSum.view([3]));
         tape.dispose();
         return;
       }
@@ -339,7 +370,8 @@ export class Trainer {
       tape.backward(r.loss, gradRules);
       // A parameter the loss does not reach keeps a zero gradient, never last step's.
       for (const p of tape.unreached(model.parameters.all())) fill(gpu, p.gradView, 0);
-      axpy(gpu, 1, r.stats, this.epochSum);
+      // The guard decides whether the step counts; the optimizer skips one that does not.
+      recordGuard(gpu, this.guard!, model.parameters.grads, r.stats, this.epochSum);
       this.optimizer!.step();
       tape.dispose();
     });
@@ -351,7 +383,7 @@ export class Trainer {
     this.unfused?.dispose();
     releaseSplit(this.gpu, this.train);
     releaseSplit(this.gpu, this.test);
-    this.gpu.release(this.order, this.epochSum, this.stats);
+    this.gpu.release(this.order, this.epochSum, this.stats, this.guard?.found, this.guard?.health);
   }
 }
 
