@@ -15,6 +15,7 @@ import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 import { traverseCommand } from './traverse.js';
 import { debugEnabled, exitCodeOf, messageOf } from './exit.js';
+import { followParent, isChild, runAsChild } from './launcher.js';
 import type { Command } from './command.js';
 
 const commands: Record<string, Command> = {
@@ -80,12 +81,17 @@ async function main(argv: string[]): Promise<number> {
 // --debug may stand anywhere; it reaches the GPU runtime through the environment.
 const argv = process.argv.slice(2);
 if (argv.includes('--debug')) process.env.WEBGPU_VAE_DEBUG = '1';
-main(argv.filter((a) => a !== '--debug')).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    console.error(debugEnabled() ? e : `webgpu-vae: ${messageOf(e)}`);
-    process.exitCode = exitCodeOf(e);
-  },
-);
+// The work runs in a child whose stderr is filtered of Dawn's start-up warnings (src/cli/launcher.ts).
+if (!isChild()) runAsChild(argv);
+else {
+  followParent();
+  main(argv.filter((a) => a !== '--debug')).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(debugEnabled() ? e : `webgpu-vae: ${messageOf(e)}`);
+      process.exitCode = exitCodeOf(e);
+    },
+  );
+}

@@ -4,16 +4,18 @@
 // a terminal (CI, pipes) it prints one line per epoch instead of redraw noise.
 import cliProgress from 'cli-progress';
 import type { EpochMetrics, StepProgress } from '../train/trainer.js';
+import { TTY_COLUMNS } from './launcher.js';
 
 export class TrainingProgress {
   private readonly bar: cliProgress.SingleBar | null;
   private started = false;
 
   constructor(private readonly epochs: number) {
-    this.bar = process.stderr.isTTY
+    const stream = terminal();
+    this.bar = stream
       ? new cliProgress.SingleBar(
           {
-            stream: process.stderr,
+            stream,
             format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total} | loss {loss} | {rate} samples/s | ETA {eta_formatted}',
             hideCursor: true,
             etaBuffer: 50,
@@ -43,4 +45,15 @@ export class TrainingProgress {
         `(recon ${m.recon.toFixed(2)}, kl ${m.kl.toFixed(2)}) nats/image  ${m.samples_per_s.toFixed(0)} samples/s  ${m.seconds.toFixed(1)} s\n`,
     );
   }
+}
+
+/**
+ * stderr when it is a terminal, or, in the child of src/cli/launcher.ts (whose stderr
+ * is a pipe to a parent on a terminal), a stream that says so and writes through the pipe.
+ */
+function terminal(): NodeJS.WritableStream | null {
+  if (process.stderr.isTTY) return process.stderr;
+  const columns = Number(process.env[TTY_COLUMNS]);
+  if (!(columns > 0)) return null;
+  return Object.assign(Object.create(null) as object, { isTTY: true, columns, write: (s: string) => process.stderr.write(s) }) as unknown as NodeJS.WritableStream;
 }
