@@ -15,7 +15,7 @@ import { createImage, type Image } from '../io/png.js';
 import { anomalyScores } from '../vae/anomaly.js';
 import { rocAuc } from '../vae/anomaly-stats.js';
 import { adapterOption, type Command } from './command.js';
-import { checkpointOption, close, dataOption, jsonOption, numberOption, openData, openGpu, openModel, report, stringOption, writePng } from './common.js';
+import { checkpointOption, close, dataOption, jsonOption, numberOption, openData, openGpu, openModel, report, stringOption, writePng, UsageError } from './common.js';
 
 /** Images per row of extremes.png. */
 const ROW = 16;
@@ -81,7 +81,7 @@ function holdoutClass(training: Record<string, unknown> | undefined, classes: nu
   const raw = training?.holdout_class;
   if (raw === undefined || raw === null) return null;
   const k = Number(raw);
-  if (!Number.isInteger(k) || k < 0 || k >= classes) throw new Error(`the checkpoint's training.holdout_class is ${JSON.stringify(raw)}, not a class of this data (0..${classes - 1}); pass --class K`);
+  if (!Number.isInteger(k) || k < 0 || k >= classes) throw new UsageError(`the checkpoint's training.holdout_class is ${JSON.stringify(raw)}, not a class of this data (0..${classes - 1}); pass --class K`);
   return k;
 }
 

@@ -46,6 +46,14 @@ function commandHelp(name: string, c: Command): string {
   return `usage: webgpu-vae ${name} [options]\n\n${c.summary}\n\noptions:\n${[...opts, ...common].join('\n')}`;
 }
 
+/** node:util's parse errors in one line, with the fix (its own text spans lines for a value starting with '-'). */
+function parseProblem(e: Error): string {
+  const first = e.message.split('\n')[0]!.replace(/\.$/, '');
+  const option = /'(--[\w-]+)/.exec(first)?.[1];
+  if (/ambiguous/.test(first) && option) return `${option} needs a value; write ${option}=-X for a value starting with '-'`;
+  return first;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -72,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
     values = parsed.values as Record<string, string | boolean | undefined>;
     for (const t of parsed.tokens ?? []) if (t.kind === 'option') given.add(t.name);
   } catch (e) {
-    console.error(`webgpu-vae ${name}: ${(e as Error).message}\nRun 'webgpu-vae ${name} --help' for the options.`);
+    console.error(`webgpu-vae ${name}: ${parseProblem(e as Error)}; run 'webgpu-vae ${name} --help' for the options`);
     return 2;
   }
   return command.run(values, given);

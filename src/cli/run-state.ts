@@ -49,7 +49,9 @@ export async function loadRunState(dir: string): Promise<RunState> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
-  } catch {
+  } catch (e) {
+    // Anything but a missing file (permissions, a directory in the way) is reported as it is.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     throw new UsageError(`--resume ${dir}: no ${STATE_FILE} there; resume a run directory written by 'webgpu-vae train' (this version writes it after every epoch)`);
   }
   let file;

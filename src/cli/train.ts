@@ -12,7 +12,7 @@
 // model's reconstructions show the clean, the corrupted and the reconstructed rows.
 import { join } from 'node:path';
 import { subset, withoutClass, type Split } from '../data/dataset.js';
-import { ensureDir, writeFileAtomic } from '../io/files.js';
+import { ensureDir, removeStaleTemps, writeFileAtomic } from '../io/files.js';
 import { imageGrid, stackedRows } from '../io/plots.js';
 import type { LatentModel } from '../models/model.js';
 import { createModel } from '../models/registry.js';
@@ -76,11 +76,13 @@ export const trainCommand: Command = {
     if (modes.warmup >= settings.epochs * stepsPerEpoch) throw new UsageError(`--warmup ${modes.warmup} is not shorter than the run (${settings.epochs * stepsPerEpoch} steps)`);
     const done = resumed ? finishedEpochs(resumed.state.trainer, stepsPerEpoch) : 0;
     if (done > settings.epochs) throw new UsageError(`--epochs ${settings.epochs}: the run in ${out} already has ${done} epochs; ask for ${done} or more`);
+    // The output directory before the GPU: a file in the way costs nothing.
+    await ensureDir(out);
+    await removeStaleTemps(out);
     const gpu = await openGpu(values);
     const model = createModel(gpu, config, { seed: settings.seed });
     const trainer = new Trainer(gpu, model, data, { ...settings, ...modes });
     if (resumed) trainer.restoreState(resumed.state.trainer);
-    await ensureDir(out);
     const training = { ...settings, ...describeModes(modes), data: String(values.data), train_images: data.train.n, test_images: data.test.n, adapter: gpu.adapter };
     const flags = storedFlags(values);
     const lines: string[] = resumed ? [...resumed.state.metrics] : [];

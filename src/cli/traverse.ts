@@ -13,7 +13,7 @@ import { encode } from '../vae/generate.js';
 import { latentStatistics } from '../vae/latent-stats.js';
 import { traverse } from '../vae/traverse.js';
 import { adapterOption, type Command } from './command.js';
-import { checkpointOption, close, dataOption, jsonOption, numberOption, openData, openGpu, pngPath, report, stringOption, writePng } from './common.js';
+import { checkDataFits, checkpointOption, close, dataOption, jsonOption, numberOption, openData, openGpu, pngPath, report, stringOption, writePng } from './common.js';
 
 /** Pixels per image pixel, padding between tiles, and the label font's scale. */
 const SCALE = 2;
@@ -39,10 +39,12 @@ export const traverseCommand: Command = {
     const out = pngPath(values);
     const steps = numberOption(values, 'steps', { integer: true, min: 2, max: 101 });
     const extent = numberOption(values, 'extent', { min: Number.MIN_VALUE });
-    const test = (await openData(values)).test;
+    const data = await openData(values);
+    const test = data.test;
     const index = numberOption(values, 'index', { integer: true, min: 0, max: test.n - 1 });
     // Every option is checked before the adapter opens, so a usage error is the only line printed.
     const ckpt = await loadCheckpoint(stringOption(values, 'checkpoint'));
+    checkDataFits(ckpt.config.model, data, String(values.data), ckpt.modelPath);
     const { latent: L, inputSize: D, imageRows: rows, imageCols: cols, classes } = ckpt.config.model;
     const count = values.dims === undefined ? L : numberOption(values, 'dims', { integer: true, min: 1, max: L });
     const gpu = await openGpu(values);

@@ -3,7 +3,7 @@
 // one: writes go to a temporary file in the same directory (same file system, so the
 // rename is atomic), are fsynced, then renamed over the target.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../gpu/errors.js';
@@ -35,6 +35,31 @@ export async function writeFileAtomic(path: string, source: WriteSource): Promis
     throw err;
   }
   await syncDir(dir);
+}
+
+/** The temporary names writeFileAtomic uses: .NAME.PID.HEX.tmp */
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Removes temporary files that killed writers left in `dir` (their process is gone;
+ * a live one's are kept). Nothing reads them, but a run killed often would gather them.
+ */
+export async function removeStaleTemps(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(TEMP_NAME.exec(name)?.[1]);
+    if (pid && !processAlive(pid)) await unlink(join(dir, name)).catch(() => undefined);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Creates `path` and its parents if missing; an existing directory is fine. */

@@ -8,6 +8,7 @@
 // A beta-VAE is scored with beta = 1 all the same, so its score is a bound on -log p(x)
 // rather than its training objective. rocAuc (anomaly-stats.ts) turns scores and
 // which images are anomalous into the area under the ROC curve.
+import { InputError } from '../gpu/errors.js';
 import type { ImageDataset } from '../data/dataset.js';
 import type { LatentModel } from '../models/model.js';
 import { importanceWeightedBound, lossPerImage } from './iwae.js';
@@ -25,7 +26,7 @@ export async function anomalyScores(model: LatentModel, ds: ImageDataset, seed: 
   if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`anomalyScores: samples must be an integer >= 1, got ${samples}`);
   if (samples === 1) return lossPerImage(model, ds, seed, 1);
   if (model.config.kind !== 'vae') {
-    throw new Error(`anomaly scores from ${samples} importance samples need a VAE (kind 'vae'); this model is a plain autoencoder, score it with 1 sample (its reconstruction NLL)`);
+    throw new InputError(`anomaly scores from ${samples} importance samples need a VAE (kind 'vae'); this model is a plain autoencoder, score it with 1 sample (its reconstruction NLL)`);
   }
   const { perImage } = await importanceWeightedBound(model, ds, samples, seed, { batchImages: options.batchImages });
   return perImage.map((v) => -v);

@@ -30,6 +30,7 @@
 // embedded MNIST digits are not binarised) that is a cross-entropy, not the log-mass of
 // a distribution over the images, so the "NLL" is in the same nats as the training loss
 // and compares across models of the same data, not with binarised-MNIST figures.
+import { InputError } from '../gpu/errors.js';
 import { Tape, Var } from '../autograd/tape.js';
 import type { ImageDataset } from '../data/dataset.js';
 import type { LatentModel, Model } from '../models/model.js';
@@ -69,7 +70,7 @@ export interface ImportanceWeightedOptions {
 /** The k-sample importance-weighted bound of each image of `ds`, and its mean; see the file header. */
 export async function importanceWeightedBound(model: LatentModel, ds: ImageDataset, k: number, seed: number, options: ImportanceWeightedOptions = {}): Promise<ImportanceWeightedBound> {
   const { gpu, config } = model;
-  if (config.kind !== 'vae') throw new Error("the IWAE bound needs a VAE (kind 'vae'); this model is a plain autoencoder");
+  if (config.kind !== 'vae') throw new InputError("the IWAE bound needs a VAE (kind 'vae'); this model is a plain autoencoder");
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`importanceWeightedBound: k must be an integer >= 1 (samples per image), got ${k}`);
   checkSeed('importanceWeightedBound', seed);
   checkImages('importanceWeightedBound', model, ds);

@@ -103,10 +103,10 @@ describe('bad input', () => {
       [['anomaly', '--checkpoint', run, '--limit-test', 'all'], 2, /--limit-test must be an integer >= 1, got 'all'/],
       [['anomaly', '--checkpoint', run, '--class', '12'], 2, /--class must be an integer in 0\.\.9, got '12'/],
       [['anomaly'], 2, /--checkpoint is required/],
-      [['anomaly', '--checkpoint', join(dir, 'missing')], 1, /does not exist; pass a run directory/],
-      [['anomaly', '--checkpoint', ae, '--samples', '4'], 1, /need a VAE \(kind 'vae'\); this model is a plain autoencoder/],
+      [['anomaly', '--checkpoint', join(dir, 'missing')], 2, /does not exist; pass a run directory/],
+      [['anomaly', '--checkpoint', ae, '--samples', '4'], 2, /need a VAE \(kind 'vae'\); this model is a plain autoencoder/],
       [['evaluate', '--checkpoint', run, '--iw', '0'], 2, /--iw must be an integer >= 1, got '0'/],
-      [['evaluate', '--checkpoint', ae, '--iw', '4'], 1, /the IWAE bound needs a VAE \(kind 'vae'\); this model is a plain autoencoder/],
+      [['evaluate', '--checkpoint', ae, '--iw', '4'], 2, /the IWAE bound needs a VAE \(kind 'vae'\); this model is a plain autoencoder/],
     ];
     for (const [args, code, message] of cases) {
       const r = cli(...args, ...adapter);

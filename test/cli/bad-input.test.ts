@@ -206,7 +206,7 @@ describe('flags', () => {
   const rows: Row[] = [
     { name: 'zero', args: train('--epochs', '0'), message: /--epochs must be an integer >= 1, got '0'/ },
     { name: 'negative', args: train('--lr=-0.5'), message: /--lr must be a number > 0, got '-0\.5'/ },
-    { name: 'negative, as a separate argument', args: train('--lr', '-0.5'), message: /Option '--lr' argument is ambiguous/ },
+    { name: 'negative, as a separate argument', args: train('--lr', '-0.5'), message: /--lr needs a value; write --lr=-X for a value starting with '-'; run 'webgpu-vae train --help' for the options$/ },
     { name: 'zero where only positive numbers do (no 5e-324)', args: train('--likelihood', 'gaussian', '--sigma', '0', ...adapter), message: /--sigma must be a number > 0, got '0'/ },
     { name: 'NaN', args: train('--beta', 'NaN', ...adapter), message: /--beta must be a number >= 0, got 'NaN'/ },
     { name: 'non-numeric', args: train('--batch-size', 'many'), message: /--batch-size must be an integer >= 1, got 'many'/ },

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exitCodeOf, messageOf } from '../../src/cli/exit.js';
 import { InputError } from '../../src/gpu/errors.js';
-import { ensureDir, writeFileAtomic } from '../../src/io/files.js';
+import { ensureDir, removeStaleTemps, writeFileAtomic } from '../../src/io/files.js';
+import { spawnSync } from 'node:child_process';
 
 const root = mkdtempSync(join(tmpdir(), 'webgpu-vae-files-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -32,6 +33,23 @@ describe('writeFileAtomic', () => {
     await expect(writeFileAtomic(path, source)).rejects.toThrow('source failed');
     expect(readFileSync(path, 'utf8')).toBe('previous');
     expect(readdirSync(root).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('removeStaleTemps', () => {
+  it("removes a dead writer's temporaries and keeps a live one's and every other file", async () => {
+    const dir = join(root, 'stale');
+    mkdirSync(dir);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const names = {
+      dead: `.model.safetensors.${dead}.0123456789ab.tmp`,
+      live: `.model.safetensors.${process.pid}.0123456789ab.tmp`,
+      other: 'model.safetensors',
+      lookalike: `.notes.${dead}.tmp`,
+    };
+    for (const name of Object.values(names)) writeFileSync(join(dir, name), 'x');
+    await removeStaleTemps(dir);
+    expect(readdirSync(dir).sort()).toEqual([names.live, names.lookalike, names.other].sort());
   });
 });
 
