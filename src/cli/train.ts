@@ -29,6 +29,7 @@ import { asUsage, choiceOption, close, dataOption, jsonOption, numberOption, ope
 import { corruptionOptions, describeModes, modelConfigFrom, modelOptions, scheduleOptions, trainingModesFrom } from './model-options.js';
 import { TrainingProgress } from './progress.js';
 import { InterruptedError, RunStoppedError } from './exit.js';
+import { faultHook } from './faults.js';
 import { loadRunState, saveRunState, STATE_FILE, type RunState } from './run-state.js';
 
 export const trainCommand: Command = {
@@ -96,6 +97,7 @@ export const trainCommand: Command = {
       await saveRunState(out, { trainer: state, flags, metrics: lines });
       saved = { epoch: state.epoch, step: state.step };
     };
+    const fault = faultHook(gpu, () => trainer.globalStep);
     const interrupt = new AbortController();
     const onSigint = () => interrupt.abort();
     process.once('SIGINT', onSigint);
@@ -106,7 +108,10 @@ export const trainCommand: Command = {
         signal: interrupt.signal,
         checkpointEvery,
         onCheckpoint: saveState,
-        onStep: (p) => progress.step(p),
+        onStep: (p) => {
+          progress.step(p);
+          fault?.();
+        },
         onEpoch: async (m) => {
           progress.epoch(m);
           lines.push(JSON.stringify(m));

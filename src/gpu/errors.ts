@@ -29,6 +29,16 @@ export class DeviceLostError extends WebGpuVaeError {
   }
 }
 
+/** A request beyond what the adapter allows (buffer or binding size, workgroup count); the message names the limit and the fix. */
+export class LimitError extends InputError {
+  override name = 'LimitError';
+}
+
+/** A tensor that a live captured program reads or writes was released: its buffer could be reused under the program. */
+export class TensorInUseError extends WebGpuVaeError {
+  override name = 'TensorInUseError';
+}
+
 /** A shader failed to compile or a dispatch failed validation; names the kernel. */
 export class KernelError extends WebGpuVaeError {
   override name = 'KernelError';

@@ -53,6 +53,8 @@ export interface Program {
   live: { dispatch: Dispatch; layout: UniformLayout; params: NonNullable<KernelCall['params']>; label: string }[];
   /** Pool buffers the program owns: its intermediates, reused on every replay. */
   arena: GPUBuffer[];
+  /** Every buffer its commands read or write: none may be released while it lives. */
+  buffers: Set<GPUBuffer>;
 }
 
 /** The uniform fields' values now, with each Live read. */

@@ -7,7 +7,7 @@
 // Recording model: `run()` appends a dispatch to the open compute pass of the
 // current command encoder; `flush()` ends it and submits once. A training step is
 // therefore one encoder and one submit however many kernels it launches.
-import { DeviceLostError, GpuValidationError, KernelError } from './errors.js';
+import { DeviceLostError, GpuValidationError, KernelError, LimitError, TensorInUseError } from './errors.js';
 import { BufferUsage, STORAGE_USAGE } from './flags.js';
 import { PipelineCache, type Constants } from './pipelines.js';
 import { BufferPool } from './pool.js';
@@ -87,7 +87,11 @@ export class Gpu {
   /** Compile errors go first: the validation errors they cause downstream are noise. */
   private readonly kernelErrors: KernelError[] = [];
   private readonly pendingChecks: Promise<void>[] = [];
-  private lost: DeviceLostError | null = null;
+  private lostError: DeviceLostError | null = null;
+  /** Captured programs not yet disposed; their buffers cannot be released. */
+  private readonly programs = new Set<Program>();
+  /** Resolves when the device is lost (destroy(), a driver reset, out of memory); every later use throws this error. */
+  readonly lost: Promise<DeviceLostError>;
   private profiler: TimestampProfiler | null = null;
   private capturing: Program | null = null;
   /** Keeps what `options.owner` names alive as long as the runtime (read by no one). */
@@ -111,8 +115,9 @@ export class Gpu {
       read: device.createBuffer({ label: 'unused-binding-read', size: 256, usage: STORAGE_USAGE }),
       write: device.createBuffer({ label: 'unused-binding-write', size: 256, usage: STORAGE_USAGE }),
     };
-    device.lost.then((info) => {
-      this.lost = new DeviceLostError(info.reason, info.message);
+    this.lost = device.lost.then((info) => {
+      this.lostError = new DeviceLostError(info.reason, info.message);
+      return this.lostError;
     });
     device.addEventListener('uncapturederror', (event) => {
       const e = (event as GPUUncapturedErrorEvent).error;
@@ -124,7 +129,11 @@ export class Gpu {
 
   /** An uninitialised pooled tensor. */
   empty(shape: readonly number[], label: string, dtype: DType = 'f32'): Tensor {
+    this.assertAlive();
     const size = shape.reduce((a, b) => a * b, 1);
+    const bytes = size * 4;
+    const max = this.device.limits.maxBufferSize;
+    if (bytes > max) throw new LimitError(`tensor '${label}' [${shape.join(', ')}] needs ${mib(bytes)}, more than this adapter's largest buffer (maxBufferSize ${mib(max)}); use a smaller batch (--batch-size) or another adapter (--adapter)`);
     return new Tensor(shape, this.pool.acquire(Math.max(4, size * 4), label), 0, true, dtype);
   }
 
@@ -141,6 +150,7 @@ export class Gpu {
    * keep program order.
    */
   write(t: Tensor, data: ArrayLike<number>): void {
+    this.assertAlive();
     if (data.length > t.size) throw new RangeError(`write: ${data.length} values into ${t}`);
     if (this.encoder) this.flush();
     const typed =
@@ -152,27 +162,44 @@ export class Gpu {
 
   /** Returns pooled tensors' buffers to the pool (views and external tensors are ignored). */
   release(...tensors: (Tensor | null | undefined)[]): void {
+    // Inside a capture a release is the program's memory plan (its arena); outside, a
+    // live program's buffer would be handed to the next caller under the program.
+    if (!this.capturing) {
+      for (const t of tensors) {
+        const user = t?.pooled ? [...this.programs].find((p) => p.buffers.has(t.buffer)) : undefined;
+        if (user) throw new TensorInUseError(`${t} is read or written by the captured program '${user.label}'; dispose the program (gpu.disposeProgram) before releasing it`);
+      }
+    }
     for (const t of tensors) if (t?.pooled) this.pool.release(t.buffer);
   }
 
   /** Submits pending work and resolves with the tensor's values. */
   async read(t: Tensor): Promise<Float32Array> {
+    this.assertAlive();
     if (t.size === 0) return new Float32Array(0);
-    const bytes = await this.readback.read(
-      t.byteLength,
-      (staging) => {
-        this.endPass();
-        this.currentEncoder().copyBufferToBuffer(t.buffer, t.byteOffset, staging, 0, t.byteLength);
-      },
-      () => this.flush(),
-    );
+    let bytes: ArrayBuffer;
+    try {
+      bytes = await this.readback.read(
+        t.byteLength,
+        (staging) => {
+          this.endPass();
+          this.currentEncoder().copyBufferToBuffer(t.buffer, t.byteOffset, staging, 0, t.byteLength);
+        },
+        () => this.flush(),
+      );
+    } catch (e) {
+      // A map that fails because the device went away reports the loss, not the map.
+      throw (await this.lostSoon()) ?? e;
+    }
     await this.checkErrors();
     return new Float32Array(bytes);
   }
 
   copy(src: Tensor, dst: Tensor): void {
+    this.assertAlive();
     if (src.size !== dst.size) throw new RangeError(`copy: ${src} and ${dst} differ in size`);
     this.capturing?.commands.push({ kind: 'copy', src, dst });
+    this.capturing?.buffers.add(src.buffer).add(dst.buffer);
     this.endPass();
     this.currentEncoder().copyBufferToBuffer(src.buffer, src.byteOffset, dst.buffer, dst.byteOffset, src.byteLength);
   }
@@ -181,6 +208,7 @@ export class Gpu {
 
   /** Validates a call against the shader's reflected bindings and builds its dispatch. */
   prepare(call: KernelCall): Dispatch {
+    this.assertAlive();
     const { pipeline, layout, entry, label } = this.pipelines.get(call.shader, call.entry, call.constants);
     const given = new Set(Object.keys(call.bindings));
     const entries: GPUBindGroupEntry[] = [];
@@ -199,6 +227,10 @@ export class Gpu {
         entries.push({ binding: b.binding, resource: { buffer: this.placeholders[b.access === 'read' ? 'read' : 'write'] } });
         continue;
       }
+      const maxBinding = this.device.limits.maxStorageBufferBindingSize;
+      if (t.byteLength > maxBinding) {
+        throw new LimitError(`kernel '${label}': binding '${b.name}' (${t}) is ${mib(t.byteLength)}, more than this adapter binds (maxStorageBufferBindingSize ${mib(maxBinding)}); use a smaller batch (--batch-size) or another adapter (--adapter)`);
+      }
       const align = this.device.limits.minStorageBufferOffsetAlignment;
       if (t.byteOffset % align !== 0) throw new KernelError(label, `binding '${b.name}' starts at byte ${t.byteOffset}, not a multiple of ${align}; bind an aligned view or copy it`);
       entries.push({ binding: b.binding, resource: { buffer: t.buffer, offset: t.byteOffset, size: t.byteLength } });
@@ -210,7 +242,8 @@ export class Gpu {
     const [x, y = 1, z = 1] = call.workgroups;
     const max = this.device.limits.maxComputeWorkgroupsPerDimension;
     for (const n of [x, y, z]) {
-      if (!Number.isInteger(n) || n < 0 || n > max) throw new KernelError(label, `workgroup count ${n} is outside 0..${max}`);
+      if (!Number.isInteger(n) || n < 0) throw new KernelError(label, `workgroup count ${n} is not a non-negative integer`);
+      if (n > max) throw new LimitError(`kernel '${label}' needs ${n} workgroups along one axis, more than this adapter dispatches (maxComputeWorkgroupsPerDimension ${max}); use a smaller batch (--batch-size) or another adapter (--adapter)`);
     }
     this.bindGroupsCreated += 1;
     const bindGroup = this.device.createBindGroup({ label, layout, entries });
@@ -225,6 +258,7 @@ export class Gpu {
     const d = this.prepare(call);
     if (this.capturing) {
       this.capturing.commands.push({ kind: 'dispatch', dispatch: d });
+      for (const t of Object.values(call.bindings)) if (t) this.capturing.buffers.add(t.buffer);
       const live = call.params && Object.values(call.params).some((v) => v instanceof Live);
       if (live) this.capturing.live.push({ dispatch: d, layout: this.pipelines.get(call.shader, call.entry, call.constants).entry.uniform!, params: call.params!, label: d.label });
     } else if (d.uniform) this.transientUniforms.push(d.uniform);
@@ -242,7 +276,7 @@ export class Gpu {
    */
   capture(label: string, body: () => void): Program {
     if (this.capturing) throw new KernelError(label, 'capture() inside another capture');
-    const program: Program = { label, commands: [], live: [], arena: [] };
+    const program: Program = { label, commands: [], live: [], arena: [], buffers: new Set() };
     this.capturing = program;
     this.pool.track();
     try {
@@ -251,11 +285,14 @@ export class Gpu {
       this.capturing = null;
       program.arena = this.pool.claimTracked();
     }
+    this.programs.add(program);
     return program;
   }
 
   /** Records a captured program into the current command encoder. */
   replay(program: Program): void {
+    this.assertAlive();
+    if (!this.programs.has(program)) throw new KernelError(program.label, 'replay of a disposed program; capture it again');
     // Live uniforms are rewritten by queue writes; earlier recorded work must not see them.
     if (program.live.length && this.encoder) this.flush();
     for (const l of program.live) {
@@ -273,6 +310,8 @@ export class Gpu {
     this.pool.restore(program.arena);
     program.commands = [];
     program.arena = [];
+    program.buffers.clear();
+    this.programs.delete(program);
   }
 
   /** Records a prepared dispatch into the open compute pass. */
@@ -312,7 +351,7 @@ export class Gpu {
   }
 
   private throwReported(): void {
-    if (this.lost) throw this.lost;
+    if (this.lostError) throw this.lostError;
     if (this.kernelErrors.length) {
       this.errors.length = 0;
       throw this.kernelErrors.shift()!;
@@ -362,6 +401,18 @@ export class Gpu {
 
   // ---- internals -----------------------------------------------------------
 
+  /** Every use after the device is lost throws the typed loss, not a driver's message. */
+  private assertAlive(): void {
+    if (this.lostError) throw this.lostError;
+  }
+
+  /** The loss, if it is reported within a moment (a failed map usually means one is on its way). */
+  private async lostSoon(): Promise<DeviceLostError | null> {
+    if (this.lostError) return this.lostError;
+    await Promise.race([this.lost, new Promise((r) => setTimeout(r, 100))]);
+    return this.lostError;
+  }
+
   private currentEncoder(): GPUCommandEncoder {
     return (this.encoder ??= this.device.createCommandEncoder({ label: 'webgpu-vae' }));
   }
@@ -391,4 +442,8 @@ export class Gpu {
       }),
     );
   }
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }

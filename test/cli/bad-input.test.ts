@@ -214,6 +214,12 @@ describe('flags', () => {
     { name: 'out of range', args: train('--seed=-1'), message: /--seed must be an integer in 0\.\.4294967295, got '-1'/ },
     { name: 'an unknown adapter', args: train('--adapter', 'quantum', '--limit-train', '64', '--batch-size', '64'), message: /--adapter must be one of auto, gpu, llvmpipe, swiftshader, got 'quantum'/ },
     { name: 'an unknown model kind', args: train('--model', 'gan', ...adapter), message: /--model must be one of vae, ae, conv, got 'gan'/ },
+    {
+      // llvmpipe binds at most 128 MiB: the first conv's output at batch 8000 is 191 MiB, refused before any dispatch.
+      name: 'a batch too large for the adapter',
+      args: train('--model', 'conv', '--limit-train', '8000', '--batch-size', '8000', '--adapter', 'llvmpipe'),
+      message: /binding 'c' .* is 191\.4 MiB, more than this adapter binds \(maxStorageBufferBindingSize 128\.0 MiB\); use a smaller batch \(--batch-size\) or another adapter \(--adapter\)/,
+    },
     { name: 'a batch larger than the dataset', args: train('--limit-train', '100', '--batch-size', '128', ...adapter), message: /--batch-size 128 is larger than the training set \(100 images\); use 100 or less/ },
     { name: 'latent size 0', args: train('--latent', '0', ...adapter), message: /--latent must be an integer >= 1, got '0'/ },
     { name: 'an empty hidden width', args: train('--hidden', '16,', ...adapter), message: /--hidden must be one or more positive integers separated by commas \(e\.g\. 400 or 512,256\), got '16,'/ },

@@ -1,9 +1,10 @@
 // Resume: a run continued from its training state ends with the parameters of a run
 // never interrupted, bit for bit on the same adapter, and with the same metrics lines
 // (none doubled or missing), whether it stopped at an epoch's end, on Ctrl-C in the
-// middle of an epoch, or by SIGKILL at any moment with --checkpoint-every. A resume
+// middle of an epoch, by SIGKILL at any moment with --checkpoint-every, or by a lost
+// device. A resume
 // that asks for different settings is refused.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +100,21 @@ describe('train --resume', () => {
       expectSameRun(run);
     }
   }, 180_000);
+
+  it('after the device is lost mid-run, names the last checkpoint, and resumes from it exactly', () => {
+    const run = join(dir, 'device-lost');
+    // WEBGPU_VAE_FAULT (src/cli/faults.ts) destroys the device after 150 steps, in epoch 3.
+    const r = spawnSync(process.execPath, ['dist/cli.js', 'train', '--out', run, '--epochs', String(EPOCHS), '--checkpoint-every', '20', ...settings], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, WEBGPU_VAE_FAULT: 'lose-device:150' },
+    });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/WebGPU device lost \(destroyed\).*; the last checkpoint is .*training-state\.safetensors \(epoch 3, step 12\): continue with 'webgpu-vae train --resume .*device-lost'/);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    train('--resume', run, ...adapter);
+    expectSameRun(run);
+  });
 
   it('refuses settings that differ from the run, an --out, a shorter run and a directory without a state', () => {
     const cases: [string[], RegExp][] = [
