@@ -64,6 +64,8 @@
 //
 // Grid: 1-D, WG invocations per workgroup, and a grid-stride loop, so any n fits in
 // at most 65535 workgroups (the host caps the grid and each invocation loops).
+import package::lib::health::Health;
+
 struct Params {
   n: u32,
   lr: f32,
@@ -89,16 +91,6 @@ const WG: u32 = 256u;
 override DECOUPLED: bool = false;
 override NESTEROV: bool = false;
 override GUARDED: bool = false;
-
-// The guard's verdict (shaders/guard.wgsl's Health; only `skip` is read here).
-struct Health {
-  loss: f32,
-  recon: f32,
-  kl: f32,
-  skip: u32,
-  skipped_total: u32,
-  skipped_in_row: u32,
-}
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> grads: array<f32>;

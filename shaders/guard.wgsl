@@ -11,19 +11,10 @@
 //
 // Finiteness is tested on the bits (exponent all ones) rather than with comparisons,
 // which a compiler assuming finite math may fold away.
+import package::lib::health::Health;
+
 struct Params {
   n: u32,
-}
-
-// The trainer reads this struct back; loss, recon and kl first, as in `stats`.
-struct Health {
-  loss: f32,
-  recon: f32,
-  kl: f32,
-  // 1 when this step was skipped.
-  skip: u32,
-  skipped_total: u32,
-  skipped_in_row: u32,
 }
 
 const WG: u32 = 256u;

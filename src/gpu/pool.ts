@@ -14,6 +14,8 @@ export interface PoolStats {
   peakBytesInUse: number;
   /** Number of createBuffer calls so far (a step after warm-up adds none). */
   buffersCreated: number;
+  /** Buffers created and not yet destroyed (in use or free). */
+  liveBuffers: number;
 }
 
 export function sizeClass(bytes: number): number {
@@ -29,7 +31,7 @@ export class BufferPool {
   private readonly free = new Map<string, GPUBuffer[]>();
   private readonly sizes = new WeakMap<GPUBuffer, number>();
   private tracked: Set<GPUBuffer> | null = null;
-  readonly stats: PoolStats = { bytesInUse: 0, bytesAllocated: 0, peakBytesInUse: 0, buffersCreated: 0 };
+  readonly stats: PoolStats = { bytesInUse: 0, bytesAllocated: 0, peakBytesInUse: 0, buffersCreated: 0, liveBuffers: 0 };
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -43,6 +45,7 @@ export class BufferPool {
       this.sizes.set(buffer, size);
       this.stats.bytesAllocated += size;
       this.stats.buffersCreated += 1;
+      this.stats.liveBuffers += 1;
     }
     this.stats.bytesInUse += size;
     this.stats.peakBytesInUse = Math.max(this.stats.peakBytesInUse, this.stats.bytesInUse);
@@ -96,6 +99,7 @@ export class BufferPool {
     for (const list of this.free.values()) {
       for (const b of list) {
         this.stats.bytesAllocated -= this.sizes.get(b) ?? 0;
+        this.stats.liveBuffers -= 1;
         b.destroy();
       }
     }

@@ -5,6 +5,11 @@
 // after the ring has grown to the largest read.
 import { BufferUsage, MapMode } from './flags.js';
 
+// Every slot starts this large: the reads of a training run (losses, an evaluation's
+// sums, a small test split's latents) then fit from the start, and a slot is only
+// recreated for a read larger than any of those.
+const MIN_STAGING_BYTES = 4096;
+
 interface Slot {
   buffer: GPUBuffer | null;
   busy: Promise<void> | null;
@@ -37,7 +42,7 @@ export class ReadbackRing {
       const size = Math.ceil(bytes / 4) * 4;
       if (!slot.buffer || slot.buffer.size < size) {
         slot.buffer?.destroy();
-        slot.buffer = this.device.createBuffer({ label: 'readback-staging', size: Math.max(size, 256), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+        slot.buffer = this.device.createBuffer({ label: 'readback-staging', size: Math.max(size, MIN_STAGING_BYTES), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
         this.created += 1;
       }
       const staging = slot.buffer;
