@@ -6,12 +6,14 @@
 export { Gpu } from './gpu/runtime.js';
 export type { AdapterDescription, AdapterKind, Binding, Dispatch, GpuOptions, KernelCall } from './gpu/runtime.js';
 export { createBrowserGpu } from './gpu/browser-device.js';
+export { deviceProblem, requiredLimits } from './gpu/limits.js';
+export { cpuImplementation } from './gpu/describe.js';
 export type { BrowserGpuOptions } from './gpu/browser-device.js';
 export { defineShader } from './gpu/shader.js';
 export type { Shader } from './gpu/shader.js';
 export { Live } from './gpu/program.js';
 export type { Program } from './gpu/program.js';
-export { DeviceLostError, GpuValidationError, KernelError, NoAdapterError, ShapeError, WebGpuVaeError } from './gpu/errors.js';
+export { DeviceLostError, GpuValidationError, InputError, KernelError, LimitError, NoAdapterError, ShapeError, TensorInUseError, WebGpuVaeError } from './gpu/errors.js';
 export type { KernelTiming } from './gpu/profiler.js';
 export type { PoolStats } from './gpu/pool.js';
 export { Tensor } from './tensor.js';
@@ -32,6 +34,8 @@ export { reconstructionLoss, vaeLoss } from './ops/vae-loss.js';
 export type { Likelihood } from './ops/vae-loss.js';
 export { adamStep, sgdStep, createAdamState, createSgdState } from './ops/optimizer-step.js';
 export { gatherRows } from './ops/gather.js';
+export { createGuard, guardCalls, healthReport, recordGuard, HEALTH_SIZE } from './ops/guard.js';
+export type { Guard, HealthReport } from './ops/guard.js';
 export { binarize, corruptNoise, describeCorruption, inpaintMask, parseCorruption, parseMask } from './ops/corrupt.js';
 export type { CorruptionSpec, MaskSpec } from './ops/corrupt.js';
 
@@ -64,7 +68,7 @@ export type { DenseConfig, ModelConfig, ModelConfigBase, ModelKind, NetworkKind,
 
 // Training: the trainer over any Model, the GPU batch pipeline, schedules.
 export { Trainer, TrainingDivergedError } from './train/trainer.js';
-export type { EpochMetrics, StepProgress, TrainOptions } from './train/trainer.js';
+export type { EpochMetrics, StepProgress, TrainHooks, TrainOptions, TrainPosition, TrainerState } from './train/trainer.js';
 export { gatherBatch, oneHot, uploadSplit } from './train/batch.js';
 export type { Corruptions, Resident } from './train/batch.js';
 export { betaAt, lrAt, parseBetaSchedule, parseLrSchedule } from './train/schedules.js';
@@ -89,4 +93,6 @@ export { decodeDatasetBinary, encodeDatasetBinary } from './data/binary.js';
 export { encodePng, floatsToImage } from './io/png.js';
 export type { Image } from './io/png.js';
 export { imageGrid, paddedRange, pairedRows, scatterPlot, strip } from './io/plots.js';
-export { decodeSafetensors, encodeSafetensors } from './io/safetensors.js';
+export { decodeSafetensors, encodeSafetensors, SafetensorsError, CHECKSUM_KEY } from './io/safetensors.js';
+export type { SafetensorsFile, SafetensorsTensor } from './io/safetensors.js';
+export { crc32 } from './io/crc32.js';

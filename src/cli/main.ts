@@ -17,6 +17,7 @@ import { traverseCommand } from './traverse.js';
 import { debugEnabled, exitCodeOf, messageOf } from './exit.js';
 import { followParent, isChild, runAsChild } from './launcher.js';
 import type { Command } from './command.js';
+import { version } from '../../package.json';
 
 const commands: Record<string, Command> = {
   train: trainCommand,
@@ -33,7 +34,7 @@ const commands: Record<string, Command> = {
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
-  return `usage: webgpu-vae <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'webgpu-vae <command> --help' for a command's options.`;
+  return `usage: webgpu-vae <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'webgpu-vae <command> --help' for a command's options, 'webgpu-vae --version' for the version.`;
 }
 
 function commandHelp(name: string, c: Command): string {
@@ -58,6 +59,10 @@ async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    console.log(`webgpu-vae ${version}`);
     return 0;
   }
   const command = commands[name];

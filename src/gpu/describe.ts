@@ -2,10 +2,14 @@
 import type { AdapterDescription, AdapterKind } from './runtime.js';
 
 export function describeAdapter(adapter: GPUAdapter, kind: AdapterKind, backend: string): AdapterDescription {
-  const i = adapter.info;
-  const name = [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' ').replace(/\s+/g, ' ').trim() || 'unnamed adapter';
+  const name = adapterInfoName(adapter.info) || 'unnamed adapter';
   const featureLevel = adapter.features.has('core-features-and-limits') ? 'core' : 'compatibility';
   return { name, kind, backend, featureLevel };
+}
+
+/** Every field of the adapter's info, in one line (implementations name themselves in different fields). */
+export function adapterInfoName(i: GPUAdapterInfo): string {
+  return [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' ').replace(/\s+/g, ' ').trim();
 }
 
 export function adapterLine(a: AdapterDescription): string {

@@ -17,11 +17,31 @@ export const STORAGE_BUFFERS_NEEDED = 9;
 
 const WANTED_FEATURES: GPUFeatureName[] = ['timestamp-query'];
 
+/**
+ * The limits to request for a device the kernels run on: the adapter's own maxima
+ * for the ones they use. A caller creating its own device passes them:
+ * `adapter.requestDevice({ requiredLimits: requiredLimits(adapter) })`.
+ */
+export function requiredLimits(adapter: GPUAdapter): Record<string, number> {
+  const limits: Record<string, number> = {};
+  for (const key of NEEDED_LIMITS) limits[key] = adapter.limits[key];
+  return limits;
+}
+
 export function deviceDescriptor(adapter: GPUAdapter, label: string): GPUDeviceDescriptor {
-  const requiredLimits: Record<string, number> = {};
-  for (const key of NEEDED_LIMITS) requiredLimits[key] = adapter.limits[key];
   const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f));
-  return { label, requiredLimits, requiredFeatures };
+  return { label, requiredLimits: requiredLimits(adapter), requiredFeatures };
+}
+
+/**
+ * Why the kernels cannot run on a device, in one line naming the limit and the fix;
+ * null when they can. Other limits (buffer and binding sizes, grids) are checked per
+ * request, since what fits depends on the batch.
+ */
+export function deviceProblem(device: GPUDevice): string | null {
+  const n = device.limits.maxStorageBuffersPerShaderStage;
+  if (n >= STORAGE_BUFFERS_NEEDED) return null;
+  return `this device allows ${n} storage buffers per shader stage (maxStorageBuffersPerShaderStage) and the kernels bind up to ${STORAGE_BUFFERS_NEEDED}; create it with adapter.requestDevice({ requiredLimits: requiredLimits(adapter) })`;
 }
 
 /** Throws a clear message when an adapter cannot run the kernels at all. */

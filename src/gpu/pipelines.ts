@@ -17,6 +17,7 @@ export type Constants = Record<string, number>;
 export class PipelineCache {
   private readonly modules = new Map<Shader, GPUShaderModule>();
   private readonly pipelines = new Map<string, CachedPipeline>();
+  private readonly ids = new Map<Shader, number>();
   /** Number of pipelines compiled (tests count these to prove caching). */
   compiled = 0;
 
@@ -31,7 +32,8 @@ export class PipelineCache {
         throw new KernelError(shader.name, `unknown override constant '${name}' (the shader declares: ${[...shader.overrides].join(', ')})`);
       }
     }
-    const key = `${shader.name}|${entryName}|${JSON.stringify(constants, Object.keys(constants).sort())}`;
+    // Keyed by the Shader object, not its name: a host's shader called 'matmul' is another shader.
+    const key = `${this.idOf(shader)}|${entryName}|${JSON.stringify(constants, Object.keys(constants).sort())}`;
     const hit = this.pipelines.get(key);
     if (hit) return hit;
 
@@ -57,6 +59,12 @@ export class PipelineCache {
     const cached = { pipeline, layout, entry, label };
     this.pipelines.set(key, cached);
     return cached;
+  }
+
+  private idOf(shader: Shader): number {
+    let id = this.ids.get(shader);
+    if (id === undefined) this.ids.set(shader, (id = this.ids.size + 1));
+    return id;
   }
 
   private module(shader: Shader): GPUShaderModule {

@@ -7,7 +7,9 @@
 // Recording model: `run()` appends a dispatch to the open compute pass of the
 // current command encoder; `flush()` ends it and submits once. A training step is
 // therefore one encoder and one submit however many kernels it launches.
-import { DeviceLostError, GpuValidationError, KernelError, LimitError, TensorInUseError } from './errors.js';
+import { adapterInfoName } from './describe.js';
+import { DeviceLostError, GpuValidationError, KernelError, LimitError, ShapeError, TensorInUseError } from './errors.js';
+import { deviceProblem } from './limits.js';
 import { BufferUsage, STORAGE_USAGE } from './flags.js';
 import { PipelineCache, type Constants } from './pipelines.js';
 import { BufferPool } from './pool.js';
@@ -86,7 +88,8 @@ export class Gpu {
   private readonly errors: Error[] = [];
   /** Compile errors go first: the validation errors they cause downstream are noise. */
   private readonly kernelErrors: KernelError[] = [];
-  private readonly pendingChecks: Promise<void>[] = [];
+  /** Error scopes and compile checks not yet settled (each removes itself when it settles). */
+  private readonly pendingChecks = new Set<Promise<void>>();
   private lostError: DeviceLostError | null = null;
   /** Captured programs not yet disposed; their buffers cannot be released. */
   private readonly programs = new Set<Program>();
@@ -101,12 +104,16 @@ export class Gpu {
     readonly device: GPUDevice,
     options: GpuOptions = {},
   ) {
+    const problem = deviceProblem(device);
+    if (problem) throw new LimitError(problem);
     this.debug = options.debug ?? false;
     this.owner = options.owner;
     const featureLevel = device.features.has('core-features-and-limits') ? 'core' : 'compatibility';
-    // A caller's device names its adapter through `adapterInfo` where the implementation has it.
+    // A caller's device names its adapter through `adapterInfo` where the implementation
+    // has it; every field counts (Dawn names llvmpipe only in `device`), so that
+    // cpuImplementation() recognises a caller's CPU adapter and its kernels fit it.
     const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-    const infoName = info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') : '';
+    const infoName = info ? adapterInfoName(info) : '';
     this.adapter = { name: infoName || device.label || 'external device', kind: 'external', backend: 'unknown', featureLevel, ...options.adapter };
     this.pool = new BufferPool(device);
     this.readback = new ReadbackRing(device);
@@ -119,10 +126,6 @@ export class Gpu {
       this.lostError = new DeviceLostError(info.reason, info.message);
       return this.lostError;
     });
-    device.addEventListener('uncapturederror', (event) => {
-      const e = (event as GPUUncapturedErrorEvent).error;
-      this.errors.push(new GpuValidationError(`uncaptured WebGPU error: ${e.message}`));
-    });
   }
 
   // ---- tensors -------------------------------------------------------------
@@ -134,7 +137,7 @@ export class Gpu {
     const bytes = size * 4;
     const max = this.device.limits.maxBufferSize;
     if (bytes > max) throw new LimitError(`tensor '${label}' [${shape.join(', ')}] needs ${mib(bytes)}, more than this adapter's largest buffer (maxBufferSize ${mib(max)}); use a smaller batch (--batch-size) or another adapter (--adapter)`);
-    return new Tensor(shape, this.pool.acquire(Math.max(4, size * 4), label), 0, true, dtype);
+    return new Tensor(shape, this.scoped(`allocating '${label}'`, () => this.pool.acquire(Math.max(4, bytes), label)), 0, true, dtype);
   }
 
   upload(data: ArrayLike<number>, shape: readonly number[], label: string, dtype: DType = 'f32'): Tensor {
@@ -157,7 +160,25 @@ export class Gpu {
       t.dtype === 'u32'
         ? data instanceof Uint32Array ? data : Uint32Array.from(data)
         : data instanceof Float32Array ? data : Float32Array.from(data);
-    this.device.queue.writeBuffer(t.buffer, t.byteOffset, typed.buffer, typed.byteOffset, typed.byteLength);
+    this.scoped(`writing ${t}`, () => this.device.queue.writeBuffer(t.buffer, t.byteOffset, typed.buffer, typed.byteOffset, typed.byteLength));
+  }
+
+  /**
+   * A caller's buffer as a tensor (not pooled: release() leaves it alone). It must be
+   * a storage buffer of this device holding `shape` from `offset` bytes, with the
+   * offset aligned for binding; COPY_SRC lets read() see it, COPY_DST lets write()
+   * fill it. Kernels recorded on it run at the next flush() (or read()).
+   */
+  wrap(buffer: GPUBuffer, shape: readonly number[], options: { offset?: number; dtype?: DType } = {}): Tensor {
+    this.assertAlive();
+    const offset = options.offset ?? 0;
+    const t = new Tensor(shape, buffer, offset, false, options.dtype ?? 'f32');
+    const what = `wrap('${buffer.label || 'unlabelled buffer'}')`;
+    if (!(buffer.usage & BufferUsage.STORAGE)) throw new ShapeError(`${what}: the buffer lacks GPUBufferUsage.STORAGE, which every kernel binding needs; create it with STORAGE (and COPY_SRC to read it, COPY_DST to write it)`);
+    const align = this.device.limits.minStorageBufferOffsetAlignment;
+    if (!Number.isInteger(offset) || offset < 0 || offset % align !== 0) throw new ShapeError(`${what}: offset ${offset} must be a multiple of ${align} (minStorageBufferOffsetAlignment) to be bound`);
+    if (offset + t.byteLength > buffer.size) throw new ShapeError(`${what}: [${shape.join(', ')}] from byte ${offset} needs ${offset + t.byteLength} bytes; the buffer has ${buffer.size}`);
+    return t;
   }
 
   /** Returns pooled tensors' buffers to the pool (views and external tensors are ignored). */
@@ -209,6 +230,10 @@ export class Gpu {
   /** Validates a call against the shader's reflected bindings and builds its dispatch. */
   prepare(call: KernelCall): Dispatch {
     this.assertAlive();
+    return this.scoped(`preparing kernel '${call.shader.name}:${call.entry ?? 'main'}'`, () => this.prepareUnscoped(call));
+  }
+
+  private prepareUnscoped(call: KernelCall): Dispatch {
     const { pipeline, layout, entry, label } = this.pipelines.get(call.shader, call.entry, call.constants);
     const given = new Set(Object.keys(call.bindings));
     const entries: GPUBindGroupEntry[] = [];
@@ -295,9 +320,9 @@ export class Gpu {
     if (!this.programs.has(program)) throw new KernelError(program.label, 'replay of a disposed program; capture it again');
     // Live uniforms are rewritten by queue writes; earlier recorded work must not see them.
     if (program.live.length && this.encoder) this.flush();
-    for (const l of program.live) {
-      this.device.queue.writeBuffer(l.dispatch.uniform!, 0, packUniform(l.label, l.layout, resolveParams(l.params)));
-    }
+    this.scoped(`replaying '${program.label}'`, () => {
+      for (const l of program.live) this.device.queue.writeBuffer(l.dispatch.uniform!, 0, packUniform(l.label, l.layout, resolveParams(l.params)));
+    });
     for (const c of program.commands) {
       if (c.kind === 'dispatch') this.record(c.dispatch);
       else this.copy(c.src, c.dst);
@@ -337,7 +362,9 @@ export class Gpu {
     if (!this.encoder) return;
     this.endPass();
     this.profiler?.encodeResolve(this.encoder);
-    this.device.queue.submit([this.encoder.finish()]);
+    // Recording errors surface at finish(), so this scope catches everything recorded since the last flush.
+    const encoder = this.encoder;
+    this.scoped('submitting recorded kernels', () => this.device.queue.submit([encoder.finish()]));
     this.submits += 1;
     this.encoder = null;
     for (const u of this.transientUniforms) this.pool.release(u);
@@ -346,7 +373,7 @@ export class Gpu {
 
   /** Waits for submitted work and throws the first error the device reported. */
   async checkErrors(): Promise<void> {
-    await Promise.all(this.pendingChecks.splice(0));
+    await Promise.all([...this.pendingChecks]);
     this.throwReported();
   }
 
@@ -432,7 +459,7 @@ export class Gpu {
 
 
   private watchCompile(label: string, shader: Shader, error: Promise<string | null>): void {
-    this.pendingChecks.push(
+    this.pending(
       error.then(async (message) => {
         if (!message) return;
         const compiler = await this.pipelines.compilerMessages(shader);
@@ -441,6 +468,38 @@ export class Gpu {
         this.kernelErrors.push(new KernelError(label, `pipeline creation failed: ${text}`));
       }),
     );
+  }
+
+  /**
+   * Runs device calls inside this runtime's own error scopes, so their validation and
+   * out-of-memory errors become this runtime's (thrown at the next flush or read),
+   * while a host application's errors on the same device stay the host's (the
+   * library adds no 'uncapturederror' listener). Scopes are a device-wide stack, so
+   * `fn` must be synchronous: nothing else may run between the push and the pop.
+   */
+  private scoped<T>(what: string, fn: () => T): T {
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    try {
+      return fn();
+    } finally {
+      const validation = this.device.popErrorScope();
+      const memory = this.device.popErrorScope();
+      this.pending(
+        Promise.all([validation, memory]).then(
+          (errors) => {
+            for (const e of errors) if (e) this.errors.push(new GpuValidationError(`${what}: ${e.message}`));
+          },
+          // A lost device rejects its scopes; `lost` reports that.
+          () => undefined,
+        ),
+      );
+    }
+  }
+
+  private pending(check: Promise<void>): void {
+    const p: Promise<void> = check.finally(() => this.pendingChecks.delete(p));
+    this.pendingChecks.add(p);
   }
 }
 

@@ -83,6 +83,13 @@ describe('image commands', () => {
 });
 
 describe('bad input', () => {
+  it('prints its version, the one in package.json', () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const r = cli('--version');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`webgpu-vae ${version}\n`);
+  });
+
   it('lists every option with its default under --help', () => {
     const r = cli('train', '--help');
     expect(r.code).toBe(0);

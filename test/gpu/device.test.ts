@@ -46,9 +46,11 @@ describe('device acquisition', () => {
     await expect(createNodeGpu({ adapter: 'tpu' as never, log: null })).rejects.toThrow(/auto, gpu, llvmpipe, swiftshader/);
   });
 
-  it('surfaces an uncaptured validation error as a typed error', async () => {
+  it('surfaces a validation error in its own work as a typed error, and goes on working', async () => {
     const gpu = await testGpu();
-    gpu.device.createBuffer({ label: 'bad-usage', size: 4, usage: 0 });
+    const gone = gpu.empty([4], 'gone');
+    gone.buffer.destroy();
+    gpu.write(gone, [1, 2, 3, 4]);
     await expect(gpu.finish()).rejects.toThrow(GpuValidationError);
     expect(await runScale(gpu)).toEqual(new Float32Array([11, 21, 31]));
   });
