@@ -5,6 +5,8 @@
 //   test/gpu/        GPU kernels and runtime against the references, run once per
 //                    CPU WebGPU adapter so both feature levels stay working:
 //                    llvmpipe (OpenGL ES, compatibility) and SwiftShader (Vulkan, core).
+//   test/package/    the packed tarball installed into fresh projects: strict TypeScript
+//                    consumers, a Node program, npx, a browser bundle
 //   test/browser/    the demo page in headless Chromium (WebGPU on SwiftShader),
 //                    against a fresh dist/demo/ bundle; screenshots in test-artifacts/.
 // The adapter is chosen here, at the top, and handed to tests through the env.
@@ -40,6 +42,10 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },
+      },
+      {
+        plugins: [wgslAsText],
+        test: { name: 'package', include: ['test/package/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 600_000 },
       },
       gpuProject('llvmpipe'),
       gpuProject('swiftshader'),

@@ -4,7 +4,7 @@
 //   1    an internal failure (a bug or a driver problem): the hint says to rerun with --debug
 //   130  interrupted (Ctrl-C) after the last finished epoch (and step state) was saved
 // Errors print as one line; --debug or WEBGPU_VAE_DEBUG=1 prints the stack instead.
-import { InputError, WebGpuVaeError } from '../gpu/errors.js';
+import { InputError, NoAdapterError, WebGpuVaeError } from '../gpu/errors.js';
 
 export const EXIT = { ok: 0, internal: 1, input: 2, interrupted: 130 } as const;
 
@@ -56,7 +56,9 @@ export function messageOf(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
   // Only the first line: kernel errors append WGSL under --debug.
   const line = message.split('\n')[0];
-  return exitCodeOf(e) === EXIT.internal && !(e instanceof RunStoppedError) ? `internal error: ${line} (rerun with --debug for the details, and report it)` : line;
+  // Stopped runs and missing adapters are not bugs: their lines already say what to do.
+  const ours = !(e instanceof RunStoppedError || e instanceof NoAdapterError);
+  return exitCodeOf(e) === EXIT.internal && ours ? `internal error: ${line} (rerun with --debug for the details, and report it)` : line;
 }
 
 export function debugEnabled(): boolean {

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // The `webgpu-vae` command. Each subcommand lives in its own file and declares its
 // options with defaults, so `--help` is generated from the same table the parser
 // uses. Errors print one line naming the problem and the fix, never a stack trace

@@ -7,7 +7,6 @@
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { create } from 'webgpu';
 import { adapterLine, describeAdapter } from './describe.js';
 import { NoAdapterError } from './errors.js';
 import { checkAdapter, deviceDescriptor } from './limits.js';
@@ -51,6 +50,21 @@ interface Attempt {
 // device alive (the process then dies in a driver thread). Each runtime keeps its
 // instance referenced through `Gpu.owner` until it is destroyed.
 const instances = new WeakMap<GPUAdapter, GPU>();
+
+/**
+ * Dawn's `create`, loaded on first use: `webgpu` is an optional dependency (a
+ * browser-only project installs without it), so importing this module never needs it.
+ */
+let dawn: Promise<(flags: string[]) => GPU> | null = null;
+function createInstance(flags: string[]): Promise<GPU> {
+  dawn ??= import('webgpu').then(
+    (m) => m.create,
+    () => {
+      throw new NoAdapterError("Dawn's Node bindings are not installed: run 'npm install webgpu' (an optional dependency of webgpu-vae, left out by --omit=optional)");
+    },
+  );
+  return dawn.then((create) => create(flags));
+}
 async function requestAdapter(gpu: GPU, options?: GPURequestAdapterOptions): Promise<GPUAdapter | null> {
   const adapter = await gpu.requestAdapter(options);
   if (adapter) instances.set(adapter, gpu);
@@ -64,7 +78,7 @@ const attempts: Record<Exclude<AdapterChoice, 'auto'>, Attempt> = {
     async open(extra) {
       // Without a hardware Vulkan driver Dawn only prints loader warnings; skip it.
       if (process.platform === 'linux' && !hasGpuVulkanDriver()) return 'no GPU Vulkan driver installed (no ICD file outside lavapipe/SwiftShader)';
-      const adapter = await requestAdapter(create(extra), { powerPreference: 'high-performance' });
+      const adapter = await requestAdapter(await createInstance(extra), { powerPreference: 'high-performance' });
       if (!adapter) return 'no GPU adapter';
       const name = describeAdapter(adapter, 'gpu', '').name;
       return CPU_ADAPTER.test(name) ? `only a CPU adapter (${name})` : adapter;
@@ -75,7 +89,7 @@ const attempts: Record<Exclude<AdapterChoice, 'auto'>, Attempt> = {
     backend: 'opengles',
     async open(extra) {
       process.env.EGL_PLATFORM ??= 'surfaceless';
-      const adapter = await requestAdapter(create(['backend=opengles', ...extra]), { featureLevel: 'compatibility' });
+      const adapter = await requestAdapter(await createInstance(['backend=opengles', ...extra]), { featureLevel: 'compatibility' });
       return adapter ?? 'no OpenGL ES adapter (Mesa EGL/GLES packages missing?)';
     },
   },
@@ -89,7 +103,7 @@ const attempts: Record<Exclude<AdapterChoice, 'auto'>, Attempt> = {
       const saved = process.env.VK_ICD_FILENAMES;
       process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
       try {
-        const adapter = await requestAdapter(create(['backend=vulkan', ...extra]));
+        const adapter = await requestAdapter(await createInstance(['backend=vulkan', ...extra]));
         if (!adapter) return 'no SwiftShader adapter';
         return /swiftshader/i.test(describeAdapter(adapter, 'swiftshader', '').name) ? adapter : 'Vulkan did not load SwiftShader';
       } finally {

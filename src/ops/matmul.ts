@@ -6,14 +6,14 @@
 import src from '../../shaders/matmul.wgsl';
 import { ShapeError } from '../gpu/errors.js';
 import type { AdapterKind, Gpu } from '../gpu/runtime.js';
-import { defineShader } from '../gpu/shader.js';
+import { defineShader, type Shader } from '../gpu/shader.js';
 import type { Tensor } from '../tensor.js';
 import { activationCode, type Activation } from './activation.js';
 import { cpuImplementation } from '../gpu/describe.js';
 import { kPerLaunch, kRanges, launchConstants } from './gemm-split.js';
 
 /** The GEMM family: the matmul and, as implicit GEMMs, the convolutions (src/ops/conv.ts). */
-export const gemmShader = defineShader('matmul', src);
+export const gemmShader: Shader = defineShader('matmul', src);
 
 /** The convolution fields of the shader's uniform, unused by a plain matmul. */
 const NO_CONV = {

@@ -1,18 +1,9 @@
-// vitest global setup for the CLI tests: bundle src/cli/main.ts into dist/cli.js
-// exactly as `npm run build:cli` does, so the tests never run a stale build.
-import { build } from 'esbuild';
-import { wgslPlugin } from '../../shaders/link.mjs';
+// vitest global setup for the CLI tests: `npm run build`, exactly the package's own
+// build (dist/cli.js and the chunks it shares with the library entries), so the tests
+// never run a stale one.
+import { spawnSync } from 'node:child_process';
 
-export default async function setup(): Promise<void> {
-  await build({
-    entryPoints: ['src/cli/main.ts'],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    packages: 'external',
-    plugins: [wgslPlugin],
-    outfile: 'dist/cli.js',
-    banner: { js: '#!/usr/bin/env node' },
-    logLevel: 'warning',
-  });
+export default function setup(): void {
+  const r = spawnSync('npm', ['run', '--silent', 'build'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
 }
