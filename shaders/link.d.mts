@@ -4,7 +4,9 @@ import type { Plugin } from 'esbuild';
 
 /** A shader's WGSL with its `import package::lib::...` lines linked in. */
 export function linkShader(path: string, source?: string): Promise<string>;
-/** esbuild: `.wgsl` imports load as their linked text. */
+/** The JavaScript module a `.wgsl` import becomes: the linked text (default) and its `reflection`. */
+export function shaderModule(path: string, source?: string): Promise<string>;
+/** esbuild: `.wgsl` imports load as their linked text and its reflection. */
 export const wgslPlugin: Plugin;
 /** vitest / vite: the same, as a transform. */
 export const wgslVitePlugin: { name: string; transform(code: string, id: string): Promise<{ code: string; map: null } | undefined> };

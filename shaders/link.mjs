@@ -2,14 +2,15 @@
 // plus, at most, `import package::lib::NAME::{...};` lines naming helpers kept once
 // in shaders/lib/*.wesl (math series, activations, grid indexing). The `wesl`
 // linker resolves them at build time into one plain WGSL module (only what is
-// referenced, names unchanged), which the bundles inline as text; wgsl_reflect
-// then reads exactly the text the GPU compiles. Used by every bundle (the esbuild
+// referenced, names unchanged), which the bundles inline as text, with what
+// wgsl_reflect reads from exactly that text (shaders/reflect.mjs) beside it. Used by every bundle (the esbuild
 // plugin below, through shaders/bundle.mjs, demo/build.ts and the tests' builds)
 // and by vitest (vitest.config.ts), so there is one path from source to shader.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { link } from 'wesl';
+import { reflectWgsl } from './reflect.mjs';
 
 const LIB = findLib(dirname(fileURLToPath(import.meta.url)));
 
@@ -42,11 +43,26 @@ export async function linkShader(path, source = readFileSync(path, 'utf8')) {
   }
 }
 
-/** esbuild: `import src from '...wgsl'` gives the linked text. */
+/**
+ * The module a `.wgsl` import becomes: the linked text as its default export and, as
+ * `reflection`, what shaders/reflect.mjs reads from that text at build time.
+ */
+export async function shaderModule(path, source = readFileSync(path, 'utf8')) {
+  const linked = await linkShader(path, source);
+  let reflection;
+  try {
+    reflection = reflectWgsl(basename(path), linked);
+  } catch (e) {
+    throw new Error(`${path}: ${e instanceof Error ? e.message : e}`);
+  }
+  return `export default ${JSON.stringify(linked)};\nexport const reflection = ${JSON.stringify(reflection)};\n`;
+}
+
+/** esbuild: `import src, { reflection } from '...wgsl'`. */
 export const wgslPlugin = {
   name: 'wgsl',
   setup(build) {
-    build.onLoad({ filter: /\.wgsl$/ }, async (args) => ({ contents: await linkShader(args.path), loader: 'text', watchFiles: Object.keys(libSources()).map((k) => join(LIB, basename(k))) }));
+    build.onLoad({ filter: /\.wgsl$/ }, async (args) => ({ contents: await shaderModule(args.path), loader: 'js', watchFiles: Object.keys(libSources()).map((k) => join(LIB, basename(k))) }));
   },
 };
 
@@ -54,6 +70,6 @@ export const wgslPlugin = {
 export const wgslVitePlugin = {
   name: 'wgsl-linked-text',
   async transform(code, id) {
-    if (id.endsWith('.wgsl')) return { code: `export default ${JSON.stringify(await linkShader(id, code))};`, map: null };
+    if (id.endsWith('.wgsl')) return { code: await shaderModule(id, code), map: null };
   },
 };

@@ -1,8 +1,10 @@
-// WGSL sources are imported as their linked text: shaders/link.mjs's plugins (for
-// esbuild and vitest) turn `import src from '...wgsl'` into a string.
+// WGSL sources are imported as their linked text and its reflection: shaders/link.mjs's
+// plugins (for esbuild and vitest) turn `import src, { reflection } from '...wgsl'` into both.
 declare module '*.wgsl' {
   const source: string;
   export default source;
+  /** What shaders/reflect.mjs read from `source` at build time. */
+  export const reflection: import('./gpu/shader.js').ShaderReflection;
 }
 
 // wgsl_reflect's `main` is a CommonJS file inside a `"type": "module"` package, which

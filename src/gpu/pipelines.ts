@@ -17,7 +17,7 @@ export type Constants = Record<string, number>;
 export class PipelineCache {
   private readonly modules = new Map<Shader, GPUShaderModule>();
   private readonly pipelines = new Map<string, CachedPipeline>();
-  private readonly ids = new Map<Shader, number>();
+  private readonly ids = new Map<string, number>();
   /** Number of pipelines compiled (tests count these to prove caching). */
   compiled = 0;
 
@@ -62,8 +62,9 @@ export class PipelineCache {
   }
 
   private idOf(shader: Shader): number {
-    let id = this.ids.get(shader);
-    if (id === undefined) this.ids.set(shader, (id = this.ids.size + 1));
+    const key = `${shader.name}\n${shader.source}`;
+    let id = this.ids.get(key);
+    if (id === undefined) this.ids.set(key, (id = this.ids.size + 1));
     return id;
   }
 

@@ -1,12 +1,14 @@
-// A WGSL module and what wgsl_reflect reads from it: per entry point, its bindings
-// (name, slot, access) and the layout of its uniform struct. The WGSL file is the
-// single source of truth; TypeScript never restates a binding slot or an offset.
+// A WGSL module and what it declares: per entry point, its bindings (name, slot,
+// access) and the layout of its uniform struct, as shaders/reflect.mjs reads them.
+// The library's own kernels are reflected at build time (a `.wgsl` import carries its
+// `reflection`), so no WGSL parser ships in a bundle of the library; a caller's WGSL
+// is reflected at run time by defineShader (src/gpu/define-shader.ts). The WGSL file
+// is the single source of truth; TypeScript never restates a binding slot or an offset.
 //
 // Binding convention (every shader in shaders/ follows it, and says so in its header):
 //   bind group 0 only; binding 0 is the uniform struct `params` when the kernel has
 //   scalar arguments; then read-only storage inputs; then read-write storage outputs.
 //   Specialisation is by `override` constants, never by editing the text.
-import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { KernelError } from './errors.js';
 
 export type Access = 'uniform' | 'read' | 'read_write';
@@ -33,6 +35,12 @@ export interface UniformLayout {
   members: UniformMember[];
 }
 
+/** What shaders/reflect.mjs reads from a WGSL module (plain JSON, so the build can store it). */
+export interface ShaderReflection {
+  entries: EntryInfo[];
+  overrides: string[];
+}
+
 export interface EntryInfo {
   name: string;
   bindings: BindingInfo[];
@@ -47,73 +55,32 @@ export interface Shader {
   readonly overrides: ReadonlySet<string>;
 }
 
-/** Wraps a WGSL source; reflection runs once, on first use. */
-export function defineShader(name: string, source: string): Shader {
-  let reflected: { entries: Map<string, EntryInfo>; overrides: Set<string> } | null = null;
-  const reflect = () => (reflected ??= reflectShader(name, source));
+/**
+ * A shader from its text and its reflection, or from a function that reflects it on
+ * first use (defineShader's run-time path).
+ */
+export function shaderOf(name: string, source: string, reflection: ShaderReflection | (() => ShaderReflection)): Shader {
+  let indexed: { entries: Map<string, EntryInfo>; overrides: Set<string> } | null = null;
+  const index = () => {
+    if (indexed) return indexed;
+    const r = typeof reflection === 'function' ? reflection() : reflection;
+    return (indexed = { entries: new Map(r.entries.map((e) => [e.name, e])), overrides: new Set(r.overrides) });
+  };
   return {
     name,
     source,
     entry(entryName: string) {
-      const info = reflect().entries.get(entryName);
+      const info = index().entries.get(entryName);
       if (!info) {
-        const known = [...reflect().entries.keys()].join(', ');
+        const known = [...index().entries.keys()].join(', ');
         throw new KernelError(name, `no compute entry point '${entryName}' (the shader has: ${known})`);
       }
       return info;
     },
     get overrides() {
-      return reflect().overrides;
+      return index().overrides;
     },
   };
-}
-
-function reflectShader(name: string, source: string) {
-  let reflect: WgslReflect;
-  try {
-    reflect = new WgslReflect(source);
-  } catch (e) {
-    throw new KernelError(name, `wgsl_reflect could not parse the shader: ${(e as Error).message}`);
-  }
-  const entries = new Map<string, EntryInfo>();
-  for (const fn of reflect.entry.compute) {
-    const bindings: BindingInfo[] = [];
-    let uniform: UniformLayout | null = null;
-    for (const r of fn.resources) {
-      if (r.group !== 0) throw new KernelError(name, `binding '${r.name}' is in bind group ${r.group}; the convention is bind group 0 only`);
-      // ResourceType: 0 uniform, 1 storage (see wgsl_reflect's ResourceType enum).
-      if (r.resourceType === 0) {
-        uniform = uniformLayout(name, r.type);
-        bindings.push({ name: r.name, binding: r.binding, access: 'uniform' });
-      } else if (r.resourceType === 1) {
-        bindings.push({ name: r.name, binding: r.binding, access: r.access === 'read' ? 'read' : 'read_write' });
-      } else {
-        throw new KernelError(name, `binding '${r.name}' is neither a uniform nor a storage buffer`);
-      }
-    }
-    bindings.sort((a, b) => a.binding - b.binding);
-    entries.set(fn.name, { name: fn.name, bindings, uniform });
-  }
-  return { entries, overrides: new Set(reflect.overrides.map((o) => o.name)) };
-}
-
-// Uniform members are scalars or vectors of u32/i32/f32; that is all a kernel's
-// scalar arguments need, and it keeps the writer trivial.
-function uniformLayout(shader: string, type: any): UniformLayout {
-  if (!type.isStruct) throw new KernelError(shader, `the uniform must be a struct, found '${type.name}'`);
-  const members: UniformMember[] = type.members.map((m: any) => {
-    const typeName: string = m.type.name;
-    const format: string | undefined = m.type.format?.name;
-    if (typeName === 'u32' || typeName === 'i32' || typeName === 'f32') {
-      return { name: m.name, offset: m.offset, scalar: typeName, components: 1 };
-    }
-    const vec = /^vec([234])/.exec(typeName);
-    if (vec && (format === 'u32' || format === 'i32' || format === 'f32')) {
-      return { name: m.name, offset: m.offset, scalar: format, components: Number(vec[1]) };
-    }
-    throw new KernelError(shader, `uniform member '${m.name}' has type '${typeName}'; use u32, i32, f32 or vecN of them`);
-  });
-  return { size: Math.max(16, Math.ceil(type.size / 16) * 16), members };
 }
 
 /** Packs named values into the uniform's bytes, checking every member is given once. */

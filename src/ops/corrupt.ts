@@ -30,15 +30,15 @@
 //     The square covers rows top .. top + side - 1 and columns left .. left + side - 1.
 // The default streams are NOISE_STREAM.corruption (3) and NOISE_STREAM.mask (4), apart
 // from the reparameterisation's, so a training step can draw both from one (seed, step).
-import src from '../../shaders/reparameterize.wgsl';
+import src, { reflection } from '../../shaders/reparameterize.wgsl';
 import { ShapeError } from '../gpu/errors.js';
 import type { Live } from '../gpu/program.js';
 import type { Gpu } from '../gpu/runtime.js';
-import { defineShader } from '../gpu/shader.js';
+import { shaderOf } from '../gpu/shader.js';
 import type { Tensor } from '../tensor.js';
 import { NOISE_STREAM, type NoiseOptions } from './reparameterize.js';
 
-const shader = defineShader('reparameterize', src);
+const shader = shaderOf('reparameterize', src, reflection);
 
 /** WG of shaders/reparameterize.wgsl. */
 const WORKGROUP = 64;

@@ -1,13 +1,13 @@
 // Elementwise ops: activations forward and backward, axpy and fill
 // (shaders/elementwise.wgsl). They only record dispatches; callers read.
-import src from '../../shaders/elementwise.wgsl';
+import src, { reflection } from '../../shaders/elementwise.wgsl';
 import type { Gpu } from '../gpu/runtime.js';
-import { defineShader } from '../gpu/shader.js';
+import { shaderOf } from '../gpu/shader.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { Tensor } from '../tensor.js';
 import { LEAKY_SLOPE, activationCode, type Activation } from './activation.js';
 
-const shader = defineShader('elementwise', src);
+const shader = shaderOf('elementwise', src, reflection);
 
 /** Invocations per workgroup of every entry point (WG in the shader). */
 const WG = 256;

@@ -1,14 +1,14 @@
 // Feature-axis ops on [rows, features] matrices and the elementwise sums and
 // products their gradients need (shaders/features.wgsl). They only record
 // dispatches; callers read.
-import src from '../../shaders/features.wgsl';
+import src, { reflection } from '../../shaders/features.wgsl';
 import type { Gpu } from '../gpu/runtime.js';
-import { defineShader } from '../gpu/shader.js';
+import { shaderOf } from '../gpu/shader.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { Tensor } from '../tensor.js';
 import { workgroupGrid } from './elementwise.js';
 
-const shader = defineShader('features', src);
+const shader = shaderOf('features', src, reflection);
 
 /** Invocations per workgroup of every entry point (WG in the shader). */
 const WG = 256;

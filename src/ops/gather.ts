@@ -2,11 +2,11 @@
 import { ShapeError } from '../gpu/errors.js';
 import type { Gpu } from '../gpu/runtime.js';
 import type { Live } from '../gpu/program.js';
-import { defineShader } from '../gpu/shader.js';
+import { shaderOf } from '../gpu/shader.js';
 import type { Tensor } from '../tensor.js';
-import gatherWgsl from '../../shaders/gather.wgsl';
+import gatherWgsl, { reflection } from '../../shaders/gather.wgsl';
 
-const shader = defineShader('gather', gatherWgsl);
+const shader = shaderOf('gather', gatherWgsl, reflection);
 const WG = 64;
 
 export interface GatherOptions {

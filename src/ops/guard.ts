@@ -2,13 +2,13 @@
 // the backward pass decide whether this step's gradients and loss are all finite;
 // the optimizer, given the guard, skips a step that is not (src/ops/optimizer-step.ts),
 // and only finite steps' stats reach the epoch's sums.
-import src from '../../shaders/guard.wgsl';
-import { defineShader } from '../gpu/shader.js';
+import src, { reflection } from '../../shaders/guard.wgsl';
+import { shaderOf } from '../gpu/shader.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { Gpu, KernelCall } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
 
-const shader = defineShader('guard', src);
+const shader = shaderOf('guard', src, reflection);
 const WORKGROUP = 256;
 const MAX_WORKGROUPS = 1024;
 /** Words of the Health struct: loss, recon, kl (f32), then skip, skipped_total, skipped_in_row (u32). */

@@ -3,17 +3,17 @@
 // class: CPU adapters run the `direct` entry point (no workgroup memory, about twice
 // as fast there), GPUs the tiled `main`; and a skinny side (M or N of 1..32, as in
 // a VAE's latent layers) gets a tile that fits it instead of a mostly padded one.
-import src from '../../shaders/matmul.wgsl';
+import src, { reflection } from '../../shaders/matmul.wgsl';
 import { ShapeError } from '../gpu/errors.js';
 import type { AdapterKind, Gpu } from '../gpu/runtime.js';
-import { defineShader, type Shader } from '../gpu/shader.js';
+import { shaderOf, type Shader } from '../gpu/shader.js';
 import type { Tensor } from '../tensor.js';
 import { activationCode, type Activation } from './activation.js';
 import { cpuImplementation } from '../gpu/describe.js';
 import { kPerLaunch, kRanges, launchConstants } from './gemm-split.js';
 
 /** The GEMM family: the matmul and, as implicit GEMMs, the convolutions (src/ops/conv.ts). */
-export const gemmShader: Shader = defineShader('matmul', src);
+export const gemmShader: Shader = shaderOf('matmul', src, reflection);
 
 /** The convolution fields of the shader's uniform, unused by a plain matmul. */
 const NO_CONV = {

@@ -5,14 +5,14 @@
 // only records. Hyperparameters travel in the uniform, not in override constants, so
 // a learning-rate schedule costs no compile: pass the new lr to the next step, or
 // rewrite the uniforms of the dispatches prepared from adamCalls / sgdCalls.
-import src from '../../shaders/adam.wgsl';
+import src, { reflection } from '../../shaders/adam.wgsl';
 import { Live } from '../gpu/program.js';
-import { defineShader } from '../gpu/shader.js';
+import { shaderOf } from '../gpu/shader.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { Gpu, KernelCall } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
 
-const shader = defineShader('adam', src);
+const shader = shaderOf('adam', src, reflection);
 
 /** @workgroup_size of the `adam` and `sgd` entry points. */
 const WORKGROUP = 256;

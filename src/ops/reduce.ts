@@ -1,13 +1,13 @@
 // Axis sums of a matrix and the mean of a tensor (shaders/reduce.wgsl). They only
 // record dispatches; callers read.
-import src from '../../shaders/reduce.wgsl';
+import src, { reflection } from '../../shaders/reduce.wgsl';
 import type { Gpu } from '../gpu/runtime.js';
-import { defineShader } from '../gpu/shader.js';
+import { shaderOf } from '../gpu/shader.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { Tensor } from '../tensor.js';
 import { workgroupGrid } from './elementwise.js';
 
-const shader = defineShader('reduce', src);
+const shader = shaderOf('reduce', src, reflection);
 
 /** Invocations per workgroup (MAX_WG in the shader). */
 const MAX_WG = 256;

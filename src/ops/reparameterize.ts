@@ -3,14 +3,14 @@
 // shaders/reparameterize.wgsl for the full scheme). eps is a pure function of
 // (seed, step, stream, element index): nothing is stored between the forward and the
 // backward pass, and the same key gives the same noise whatever the dispatch shape.
-import src from '../../shaders/reparameterize.wgsl';
+import src, { reflection } from '../../shaders/reparameterize.wgsl';
 import { ShapeError } from '../gpu/errors.js';
 import type { Live } from '../gpu/program.js';
 import type { Gpu } from '../gpu/runtime.js';
-import { defineShader } from '../gpu/shader.js';
+import { shaderOf } from '../gpu/shader.js';
 import type { Tensor } from '../tensor.js';
 
-const shader = defineShader('reparameterize', src);
+const shader = shaderOf('reparameterize', src, reflection);
 
 /** WG of shaders/reparameterize.wgsl: invocations per workgroup, each making the 4 normals of a counter. */
 const WORKGROUP = 64;

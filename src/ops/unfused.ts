@@ -2,15 +2,15 @@
 // elementwise arithmetic, the loss terms and gradients, and Adam as four passes. They
 // exist to measure what the fused kernels save (`webgpu-vae bench --compare-unfused`)
 // and only record dispatches; callers read.
-import src from '../../shaders/unfused.wgsl';
+import src, { reflection } from '../../shaders/unfused.wgsl';
 import { ShapeError } from '../gpu/errors.js';
 import type { Binding, Gpu } from '../gpu/runtime.js';
-import { defineShader } from '../gpu/shader.js';
+import { shaderOf } from '../gpu/shader.js';
 import type { Tensor } from '../tensor.js';
 import { workgroupGrid } from './elementwise.js';
 import type { Likelihood } from './vae-loss.js';
 
-const shader = defineShader('unfused', src);
+const shader = shaderOf('unfused', src, reflection);
 
 /** Invocations per workgroup of every entry point (WG in the shader). */
 const WG = 256;

@@ -11,14 +11,14 @@
 // The dMu/dLogvar written here are the KL part only; add the decoder's part with
 // reparameterizeBackward(..., { dmu: dMu, dlogvar: dLogvar, accumulate: true }).
 // `reconstructionLoss` is the same kernel without the KL (a plain autoencoder).
-import src from '../../shaders/vae_loss.wgsl';
+import src, { reflection } from '../../shaders/vae_loss.wgsl';
 import { ShapeError } from '../gpu/errors.js';
 import { Live, resolveParams } from '../gpu/program.js';
 import type { Gpu } from '../gpu/runtime.js';
-import { defineShader } from '../gpu/shader.js';
+import { shaderOf } from '../gpu/shader.js';
 import type { Tensor } from '../tensor.js';
 
-const shader = defineShader('vae_loss', src);
+const shader = shaderOf('vae_loss', src, reflection);
 
 /**
  * 'bernoulli': recon holds logits and x lies in [0, 1], loss = binary cross-entropy;

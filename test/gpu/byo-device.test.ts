@@ -11,7 +11,7 @@ import { Gpu } from '../../src/gpu/runtime.js';
 import { cpuImplementation } from '../../src/gpu/describe.js';
 import { requiredLimits } from '../../src/gpu/limits.js';
 import { GpuValidationError, LimitError, ShapeError } from '../../src/gpu/errors.js';
-import { defineShader } from '../../src/gpu/shader.js';
+import { defineShader } from '../../src/gpu/define-shader.js';
 import { BufferUsage } from '../../src/gpu/flags.js';
 import { fill } from '../../src/ops/elementwise.js';
 import { matmul } from '../../src/ops/matmul.js';

@@ -6,7 +6,7 @@ import { createNodeGpu } from '../../src/gpu/node-device.js';
 import { adapterLine } from '../../src/gpu/describe.js';
 import { DeviceLostError, GpuValidationError, NoAdapterError } from '../../src/gpu/errors.js';
 import { Gpu } from '../../src/gpu/runtime.js';
-import { defineShader } from '../../src/gpu/shader.js';
+import { defineShader } from '../../src/gpu/define-shader.js';
 import scaleWgsl from './fixtures/scale.wgsl';
 import { testGpu } from './device.js';
 

@@ -2,7 +2,7 @@
 // on every read (so on every replay of a captured program) and cannot be set.
 import { describe, expect, it } from 'vitest';
 import { Live } from '../../src/gpu/program.js';
-import { defineShader } from '../../src/gpu/shader.js';
+import { defineShader } from '../../src/gpu/define-shader.js';
 import scaleWgsl from './fixtures/scale.wgsl';
 import { testGpu } from './device.js';
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createNodeGpu, type AdapterChoice } from '../../src/gpu/node-device.js';
 import { DeviceLostError, LimitError, TensorInUseError } from '../../src/gpu/errors.js';
 import { axpy, fill } from '../../src/ops/elementwise.js';
-import { defineShader } from '../../src/gpu/shader.js';
+import { defineShader } from '../../src/gpu/define-shader.js';
 import scaleWgsl from './fixtures/scale.wgsl';
 import { testGpu } from './device.js';
 

@@ -1,7 +1,7 @@
 // The runtime itself: reflected bindings and uniforms, pipeline cache, pool reuse,
 // readback ring, clear errors for bad calls and for shaders that do not compile.
 import { describe, expect, it } from 'vitest';
-import { defineShader } from '../../src/gpu/shader.js';
+import { defineShader } from '../../src/gpu/define-shader.js';
 import { KernelError } from '../../src/gpu/errors.js';
 import { sizeClass } from '../../src/gpu/pool.js';
 import scaleWgsl from './fixtures/scale.wgsl';

