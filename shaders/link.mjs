@@ -3,9 +3,10 @@
 // in shaders/lib/*.wesl (math series, activations, grid indexing). The `wesl`
 // linker resolves them at build time into one plain WGSL module (only what is
 // referenced, names unchanged), which the bundles inline as text, with what
-// wgsl_reflect reads from exactly that text (shaders/reflect.mjs) beside it. Used by every bundle (the esbuild
-// plugin below, through shaders/bundle.mjs, demo/build.ts and the tests' builds)
-// and by vitest (vitest.config.ts), so there is one path from source to shader.
+// wgsl_reflect reads from exactly that text (shaders/reflect.mjs) beside it. Used by
+// every bundle (the esbuild plugin below, through shaders/bundle.mjs, demo/build.ts
+// and the tests' builds) and by vitest (vitest.config.ts), so there is one path from
+// source to shader.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -100,6 +100,16 @@ describe('a plain install', () => {
     expect(out.test_loss).toBeGreaterThan(0);
   }, 120_000);
 
+  it("runs the README's kernel example on the program's own device and buffer", () => {
+    const out = run(dir, process.execPath, ['kernels.mjs']);
+    // a = [[1, 2, 3], [4, 5, 6]], b = [[1, 0], [0, 1], [1, 1]]; Adam's first step moves each parameter by lr against its gradient's sign.
+    expect(out).toContain('a x b = [ 4, 5, 10, 11 ]');
+    const step = /p after one step = \[ ([-\d.e]+), ([-\d.e]+) \]/.exec(out);
+    expect(step, out).not.toBeNull();
+    expect(Math.abs(Number(step![1]) - 0.4)).toBeLessThan(1e-6);
+    expect(Math.abs(Number(step![2]) + 0.4)).toBeLessThan(1e-6);
+  }, 120_000);
+
   it('runs the command: npx webgpu-vae', () => {
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     expect(run(dir, 'npx', ['--offline', 'webgpu-vae', '--version']).trim()).toBe(`webgpu-vae ${version}`);
