@@ -58,9 +58,14 @@ function parseProblem(e: Error): string {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return 0;
+  }
+  // No command is a usage error: the usage goes to stderr, and the status says so.
+  if (!name) {
+    console.error(usage());
+    return 2;
   }
   if (name === '--version' || name === '-v') {
     console.log(`webgpu-vae ${version}`);

@@ -83,6 +83,16 @@ describe('image commands', () => {
 });
 
 describe('bad input', () => {
+  it('without a command prints the usage on stderr and exits 2; with --help on stdout and exits 0', () => {
+    const none = cli();
+    expect(none.code).toBe(2);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toMatch(/^usage: webgpu-vae <command> \[options\]/);
+    const help = cli('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toBe(none.stderr);
+  });
+
   it('prints its version, the one in package.json', () => {
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     const r = cli('--version');
