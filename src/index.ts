@@ -97,3 +97,42 @@ export { imageGrid, paddedRange, pairedRows, scatterPlot, strip } from './io/plo
 export { decodeSafetensors, encodeSafetensors, SafetensorsError, CHECKSUM_KEY } from './io/safetensors.js';
 export type { SafetensorsFile, SafetensorsTensor } from './io/safetensors.js';
 export { crc32 } from './io/crc32.js';
+
+// The types the functions above take and return, so a caller can name each one
+// (test/package/exports.test.ts keeps this complete).
+export type { BufferPool } from './gpu/pool.js';
+export type { PipelineCache, Constants as OverrideConstants, CachedPipeline } from './gpu/pipelines.js';
+export type { EntryInfo, BindingInfo, Access as BindingAccess, UniformLayout, UniformMember, ScalarType } from './gpu/shader.js';
+export type { ReadbackRing } from './gpu/readback.js';
+export type { DType } from './tensor.js';
+export type { KernelCost } from './gpu/runtime.js';
+export type { Command as ProgramCommand } from './gpu/program.js';
+export type { MatmulOptions, MatmulConfig } from './ops/matmul.js';
+export type { Epilogue as ConvEpilogue, Output as ConvOutput } from './ops/conv.js';
+export type { ActivationBackwardOptions } from './ops/elementwise.js';
+export type { OutOptions, AccumulateOptions, PlaceOptions, ScaledAddOptions } from './ops/features.js';
+export type { ReduceOptions } from './ops/reduce.js';
+export type { NoiseOptions, ReparameterizeBackwardOptions } from './ops/reparameterize.js';
+export type { ReconstructionLossOptions, ReconstructionLossOutputs, VaeLossOptions, VaeLossOutputs } from './ops/vae-loss.js';
+export type { AdamTensors, AdamOptions, SgdTensors, SgdOptions } from './ops/optimizer-step.js';
+export type { GatherOptions } from './ops/gather.js';
+export type { HalfSide, ParseMaskOptions } from './ops/corrupt.js';
+export type { OpName, Saved as TapeSaved } from './autograd/ops.js';
+export type { GradTarget, Node as TapeNode } from './autograd/tape.js';
+export type { ParameterSlot } from './nn/parameters.js';
+export type { MlpOptions } from './nn/mlp.js';
+export type { ConvLayer } from './nn/conv.js';
+export type { LatentModelBase } from './models/latent-model.js';
+export type { LossSummary } from './vae/evaluate.js';
+export type { BatchKey, GatheredBatch } from './train/batch.js';
+export type { LrOptions } from './train/schedules.js';
+export type { Labels as LabelInput } from './vae/generate.js';
+export type { LatentStatistics } from './vae/latent-stats.js';
+export type { IwaeBound } from './vae/anomaly-stats.js';
+export type { ImportanceWeightedOptions, ImportanceWeightedBound } from './vae/iwae.js';
+export type { AnomalyOptions } from './vae/anomaly.js';
+export type { TraverseOptions, Traversal } from './vae/traverse.js';
+export type { MaskedError } from './vae/corrupted.js';
+export type { CheckpointConfig } from './vae/checkpoint.js';
+export type { IdxImages, IdxDatasetOptions } from './data/idx.js';
+export type { TileOptions, ScatterOptions } from './io/plots.js';

@@ -15,7 +15,7 @@ export interface ConvLayerOptions extends ConvGeometry {
   activation?: Activation;
 }
 
-abstract class ConvLayer implements Layer {
+export abstract class ConvLayer implements Layer {
   readonly activation: Activation;
 
   constructor(

@@ -28,13 +28,13 @@ export interface ConvTransposeGeometry extends ConvGeometry {
   outputPadding?: number | readonly [number, number];
 }
 
-interface Epilogue {
+export interface Epilogue {
   /** bias[outChannels], added before the activation. */
   bias?: Tensor;
   activation?: Activation;
 }
 
-interface Output {
+export interface Output {
   /** Writes (or, with accumulate, adds) the result here; it must have the result's shape. */
   out?: Tensor;
   /** out += result, for gradients; takes no bias or activation. */
