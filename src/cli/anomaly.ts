@@ -15,7 +15,7 @@ import { createImage, type Image } from '../io/png.js';
 import { anomalyScores } from '../vae/anomaly.js';
 import { rocAuc } from '../vae/anomaly-stats.js';
 import { adapterOption, type Command } from './command.js';
-import { checkpointOption, close, dataOption, jsonOption, numberOption, openData, openGpu, openModel, report, stringOption, writePng, UsageError } from './common.js';
+import { checkpointOption, close, dataOption, jsonOption, modelOf, numberOption, openCheckpoint, openData, openGpu, report, stringOption, UsageError, type Values, writePng } from './common.js';
 
 /** Images per row of extremes.png. */
 const ROW = 16;
@@ -34,29 +34,15 @@ export const anomalyCommand: Command = {
     json: jsonOption,
   },
   async run(values) {
-    const checkpoint = stringOption(values, 'checkpoint');
-    const samples = numberOption(values, 'samples', { integer: true, min: 1 });
-    const all = (await openData(values)).test;
-    const test = values['limit-test'] === undefined ? all : subset(all, 0, Math.min(all.n, numberOption(values, 'limit-test', { integer: true, min: 1 })));
-    const classFlag = values.class !== undefined ? numberOption(values, 'class', { integer: true, min: 0, max: test.classes - 1 }) : null;
+    const { samples, test, ckpt, seed, K, out } = await parseAnomaly(values);
+    // The output directory before the GPU too: a file in the way costs nothing.
+    await ensureDir(out);
     const gpu = await openGpu(values);
     try {
-      const { model, training } = await openModel(gpu, values);
-      const seed = values.seed !== undefined ? numberOption(values, 'seed', { integer: true, min: 0, max: 2 ** 32 - 1 }) : Number(training?.seed ?? 1);
-      const K = classFlag ?? holdoutClass(training, test.classes);
-      if (test.rows * test.cols !== model.config.inputSize) throw new Error(`the data's ${test.rows}x${test.cols} images do not fit this model (${model.config.inputSize} inputs)`);
-      const out = values.out !== undefined ? stringOption(values, 'out') : join((await stat(checkpoint)).isDirectory() ? checkpoint : dirname(checkpoint), 'anomaly');
-
+      const model = modelOf(gpu, ckpt);
       const scores = await anomalyScores(model, test, seed, { samples });
-      let auc: number | undefined;
-      if (K !== null) {
-        const positive = Array.from(test.labels, (l) => l === K);
-        const count = positive.filter(Boolean).length;
-        if (count === 0 || count === test.n) throw new Error(`class ${K}: ${count} of the ${test.n} test images have that label; the ROC AUC needs images of the class and of others`);
-        auc = rocAuc(scores, positive);
-      }
+      const auc = K === null ? undefined : rocAuc(scores, Array.from(test.labels, (l) => l === K));
 
-      await ensureDir(out);
       const csv = join(out, 'scores.csv');
       const png = join(out, 'extremes.png');
       await writeFileAtomic(csv, scoresCsv(test.labels, scores));
@@ -75,6 +61,35 @@ export const anomalyCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * Every flag, checked against the data and the checkpoint (both read without a GPU)
+ * before the adapter opens, so a usage error is the only line printed. K is the class
+ * of the ROC AUC (--class, else the run's training.holdout_class, else null).
+ */
+async function parseAnomaly(values: Values) {
+  const checkpoint = stringOption(values, 'checkpoint');
+  const samples = numberOption(values, 'samples', { integer: true, min: 1 });
+  const data = await openData(values);
+  const all = data.test;
+  const test = values['limit-test'] === undefined ? all : subset(all, 0, Math.min(all.n, numberOption(values, 'limit-test', { integer: true, min: 1 })));
+  const classFlag = values.class !== undefined ? numberOption(values, 'class', { integer: true, min: 0, max: test.classes - 1 }) : null;
+  const ckpt = await openCheckpoint(values, data);
+  const training = ckpt.config.training;
+  if (samples > 1 && ckpt.config.model.kind !== 'vae') {
+    throw new UsageError(`--samples ${samples}: anomaly scores from ${samples} importance samples need a VAE (kind 'vae'); this model is a plain autoencoder, score it with 1 sample (its reconstruction NLL)`);
+  }
+  const seed = values.seed !== undefined ? numberOption(values, 'seed', { integer: true, min: 0, max: 2 ** 32 - 1 }) : Number(training?.seed ?? 1);
+  const K = classFlag ?? holdoutClass(training, test.classes);
+  if (K !== null) {
+    const count = test.labels.filter((l) => l === K).length;
+    const which = classFlag !== null ? `--class ${K}` : `the checkpoint's training.holdout_class ${K}`;
+    const fix = classFlag !== null ? '' : '; pass --class K';
+    if (count === 0 || count === test.n) throw new UsageError(`${which}: ${count} of the ${test.n} test images have that label; the ROC AUC needs images of the class and of others${fix}`);
+  }
+  const out = values.out !== undefined ? stringOption(values, 'out') : join((await stat(checkpoint)).isDirectory() ? checkpoint : dirname(checkpoint), 'anomaly');
+  return { samples, test, ckpt, seed, K, out };
+}
 
 /** The run's held-out class (config.json training.holdout_class), or null when it has none. */
 function holdoutClass(training: Record<string, unknown> | undefined, classes: number): number | null {

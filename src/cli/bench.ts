@@ -16,7 +16,7 @@ import { compareUnfused, measureTrainingThroughput } from '../vae/throughput.js'
 import { Trainer } from '../train/trainer.js';
 import type { Split } from '../data/dataset.js';
 import { adapterOption, type Command } from './command.js';
-import { choiceOption, close, jsonOption, numberOption, openGpu, UsageError } from './common.js';
+import { choiceOption, close, jsonOption, numberOption, openGpu, UsageError, type Values } from './common.js';
 import { channelsOption } from './model-options.js';
 
 export const benchCommand: Command = {
@@ -36,21 +36,10 @@ export const benchCommand: Command = {
     json: jsonOption,
   },
   async run(values) {
-    const batches = String(values.batch)
-      .split(',')
-      .map((b) => Number(b.trim()));
-    if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new UsageError(`--batch must be a comma-separated list of positive integers, got '${values.batch}'`);
-    const rounds = numberOption(values, 'rounds', { integer: true, min: 1 });
-    const steps = numberOption(values, 'steps', { integer: true, min: 1 });
-    const warmup = numberOption(values, 'warmup', { integer: true, min: 0 });
-    const network = choiceOption(values, 'model', ['vae', 'conv'] as const) === 'conv' ? 'conv' : 'dense';
-    if (network === 'conv' && values['compare-unfused']) throw new UsageError('--compare-unfused times the classic dense VAE only; drop it with --model conv');
-    const config = vaeConfig({ network, channels: channelsOption(values), hidden: numberOption(values, 'hidden', { integer: true, min: 1 }), latent: numberOption(values, 'latent', { integer: true, min: 1 }) });
-    const data = loadEmbeddedMnist();
+    const { batches, rounds, steps, warmup, config, data } = parseBench(values);
     const gpu = await openGpu(values, { unsafe: values.unsafe === true });
     const results = [];
     for (const batch of batches) {
-      if (batch > data.train.n) throw new UsageError(`--batch ${batch} is larger than the ${data.train.n} training images`);
       const timing = { batchSize: batch, rounds, stepsPerRound: steps, warmup, config };
       const pair = values['compare-unfused'] ? await compareUnfused(gpu, data, timing) : null;
       const t = pair?.fused ?? (await measureTrainingThroughput(gpu, data, timing));
@@ -80,6 +69,24 @@ export const benchCommand: Command = {
     return 0;
   },
 };
+
+/** Every flag, checked (and the digits loaded, which needs no GPU) before the adapter opens, so a usage error is the only line printed. */
+function parseBench(values: Values) {
+  const batches = String(values.batch)
+    .split(',')
+    .map((b) => Number(b.trim()));
+  if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new UsageError(`--batch must be a comma-separated list of positive integers, got '${values.batch}'`);
+  const rounds = numberOption(values, 'rounds', { integer: true, min: 1 });
+  const steps = numberOption(values, 'steps', { integer: true, min: 1 });
+  const warmup = numberOption(values, 'warmup', { integer: true, min: 0 });
+  const network = choiceOption(values, 'model', ['vae', 'conv'] as const) === 'conv' ? 'conv' : 'dense';
+  if (network === 'conv' && values['compare-unfused']) throw new UsageError('--compare-unfused times the classic dense VAE only; drop it with --model conv');
+  const config = vaeConfig({ network, channels: channelsOption(values), hidden: numberOption(values, 'hidden', { integer: true, min: 1 }), latent: numberOption(values, 'latent', { integer: true, min: 1 }) });
+  const data = loadEmbeddedMnist();
+  const tooLarge = batches.find((b) => b > data.train.n);
+  if (tooLarge !== undefined) throw new UsageError(`--batch ${tooLarge} is larger than the ${data.train.n} training images; use ${data.train.n} or less`);
+  return { batches, rounds, steps, warmup, config, data };
+}
 
 /** The unfused step's figures; speedup = unfused ms/step over fused ms/step (> 1: fusion pays). */
 function summary(batch: number, msPerStep: number[], fusedMs: number) {

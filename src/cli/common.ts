@@ -8,7 +8,7 @@ import { ADAPTER_CHOICES, createNodeGpu, type AdapterChoice } from '../gpu/node-
 import type { Gpu } from '../gpu/runtime.js';
 import { writeFileAtomic } from '../io/files.js';
 import { encodePng, type Image } from '../io/png.js';
-import { loadCheckpoint } from '../vae/checkpoint-files.js';
+import { loadCheckpoint, type LoadedCheckpoint } from '../vae/checkpoint-files.js';
 import type { LatentModel } from '../models/model.js';
 import type { DenseConfig } from '../models/config.js';
 import { createModel } from '../models/registry.js';
@@ -70,23 +70,23 @@ export function openGpu(values: Values, options: { unsafe?: boolean } = {}): Pro
   return createNodeGpu({ adapter: choiceOption(values, 'adapter', ADAPTER_CHOICES) as AdapterChoice, unsafe: options.unsafe, debug: debugEnabled() });
 }
 
-// The split openData loaded for a command's values, so that openModel can check the
-// checkpoint's model against it (every command that takes both loads the data first)
-// and refuse data that does not fit with the flag and the file, instead of a kernel
-// failing on it later.
-const openedData = new WeakMap<Values, Split>();
-
 export async function openData(values: Values): Promise<Split> {
-  const data = await loadDataset(stringOption(values, 'data'));
-  openedData.set(values, data);
-  return data;
+  return loadDataset(stringOption(values, 'data'));
 }
 
-export async function openModel(gpu: Gpu, values: Values): Promise<{ model: LatentModel; training?: Record<string, unknown> }> {
+/**
+ * The checkpoint --checkpoint names, refused (exit 2) when `data` does not fit its
+ * model: read before the GPU opens, so a bad pair costs no adapter start.
+ */
+export async function openCheckpoint(values: Values, data: Split | null): Promise<LoadedCheckpoint> {
   const ckpt = await loadCheckpoint(stringOption(values, 'checkpoint'));
-  const data = openedData.get(values);
   if (data) checkDataFits(ckpt.config.model, data, String(values.data), ckpt.modelPath);
-  return { model: createModel(gpu, ckpt.config.model, { values: ckpt.values }), training: ckpt.config.training };
+  return ckpt;
+}
+
+/** The checkpoint's model on the GPU. */
+export function modelOf(gpu: Gpu, ckpt: LoadedCheckpoint): LatentModel {
+  return createModel(gpu, ckpt.config.model, { values: ckpt.values });
 }
 
 /** Images of the model's size, and (for a conditional model) labels among its classes; `spec` is --data's value. */

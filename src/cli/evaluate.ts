@@ -15,7 +15,7 @@ import { evaluateImages } from '../vae/evaluate.js';
 import { reconstruct } from '../vae/generate.js';
 import { importanceWeightedBound } from '../vae/iwae.js';
 import { adapterOption, type Command } from './command.js';
-import { checkpointOption, close, dataOption, jsonOption, numberOption, openData, openGpu, openModel, report, UsageError } from './common.js';
+import { checkpointOption, close, dataOption, jsonOption, modelOf, numberOption, openCheckpoint, openData, openGpu, report, UsageError, type Values } from './common.js';
 import { corruptionOptions, corruptionsFrom, corruptionsOfRun } from './model-options.js';
 
 export const evaluateCommand: Command = {
@@ -30,23 +30,16 @@ export const evaluateCommand: Command = {
     json: jsonOption,
   },
   async run(values) {
-    const iw = values.iw !== undefined ? numberOption(values, 'iw', { integer: true, min: 1 }) : null;
-    const data = await openData(values);
+    const { iw, data, ckpt, seed, corruptions } = await parseEvaluate(values);
     const test = data.test;
     const gpu = await openGpu(values);
-    const { model, training } = await openModel(gpu, values);
-    const seed = values.seed !== undefined ? numberOption(values, 'seed', { integer: true, min: 0, max: 2 ** 32 - 1 }) : Number(training?.seed ?? 1);
-    const { imageRows: rows, imageCols: cols, classes } = model.config;
-    if (test.rows * test.cols !== model.config.inputSize) throw new UsageError(`the data's ${test.rows}x${test.cols} images do not fit this model (${rows}x${cols} = ${model.config.inputSize} inputs)`);
-    const given = corruptionsFrom(values, { rows, cols });
-    const run = corruptionsOfRun(training, { rows, cols });
-    const corruptions: Corruptions = { ...run, ...(given.corruption ? { corruption: given.corruption } : {}), ...(given.mask ? { mask: given.mask } : {}) };
+    const model = modelOf(gpu, ckpt);
     const r = await evaluateImages(model, test, seed, corruptions);
     const result: Record<string, unknown> = { test_loss: r.loss, recon: r.recon, kl: r.kl, n: r.n };
     let line = `test loss ${r.loss.toFixed(3)} nats/image (recon ${r.recon.toFixed(3)}, kl ${r.kl.toFixed(3)}) over ${r.n} images`;
     if (iw !== null) {
       // The bound is of the images the model learned: binarised ones for a --binarize run.
-      const images = corruptions.binarize ? await binarised(gpu, test, classes, seed) : test;
+      const images = corruptions.binarize ? await binarised(gpu, test, model.config.classes, seed) : test;
       const b = await importanceWeightedBound(model, images, iw, seed);
       Object.assign(result, { iwae: b.bound, nll_iw: -b.bound });
       line += `; iwae ${b.bound.toFixed(3)} (nll_iw ${(-b.bound).toFixed(3)} nats/image, k = ${iw})`;
@@ -61,6 +54,25 @@ export const evaluateCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * Every flag, checked against the data and the checkpoint (both read without a GPU)
+ * before the adapter opens, so a usage error is the only line printed. The seed and
+ * the corruptions default to the run's own; --denoise and --inpaint override them.
+ */
+async function parseEvaluate(values: Values) {
+  const iw = values.iw !== undefined ? numberOption(values, 'iw', { integer: true, min: 1 }) : null;
+  const data = await openData(values);
+  const ckpt = await openCheckpoint(values, data);
+  const { kind, imageRows: rows, imageCols: cols } = ckpt.config.model;
+  const training = ckpt.config.training;
+  if (iw !== null && kind !== 'vae') throw new UsageError(`--iw ${iw}: the IWAE bound needs a VAE (kind 'vae'); this model is a plain autoencoder`);
+  const seed = values.seed !== undefined ? numberOption(values, 'seed', { integer: true, min: 0, max: 2 ** 32 - 1 }) : Number(training?.seed ?? 1);
+  const given = corruptionsFrom(values, { rows, cols });
+  const run = corruptionsOfRun(training, { rows, cols });
+  const corruptions: Corruptions = { ...run, ...(given.corruption ? { corruption: given.corruption } : {}), ...(given.mask ? { mask: given.mask } : {}) };
+  return { iw, data, ckpt, seed, corruptions };
+}
 
 /** The test digits binarised with the evaluation draws (the targets a --binarize run's test loss used). */
 async function binarised(gpu: Gpu, test: ImageDataset, classes: number, seed: number): Promise<ImageDataset> {

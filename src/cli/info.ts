@@ -2,6 +2,7 @@
 // limits and features the kernels use. The first thing to run on a new machine.
 import { ADAPTER_CHOICES, createNodeGpu, type AdapterChoice } from '../gpu/node-device.js';
 import { adapterOption, type Command } from './command.js';
+import { choiceOption } from './common.js';
 
 export const infoCommand: Command = {
   summary: 'print the WebGPU adapter, feature level, limits and features',
@@ -10,10 +11,8 @@ export const infoCommand: Command = {
     json: { type: 'boolean', default: false, help: 'print one JSON object on stdout' },
   },
   async run(values) {
-    const adapter = values.adapter as AdapterChoice;
-    if (!(ADAPTER_CHOICES as readonly string[]).includes(adapter)) {
-      throw new Error(`--adapter ${adapter} is not one of ${ADAPTER_CHOICES.join(', ')}`);
-    }
+    // A usage error (exit 2), like every command's --adapter, before any adapter starts.
+    const adapter: AdapterChoice = choiceOption(values, 'adapter', ADAPTER_CHOICES);
     const gpu = await createNodeGpu({ adapter, log: values.json ? null : undefined });
     const l = gpu.device.limits;
     const report = {

@@ -4,7 +4,7 @@
 import { imageGrid, scatterPlot } from '../io/plots.js';
 import { encode, latentGrid, principalComponents2 } from '../vae/generate.js';
 import { adapterOption, type Command } from './command.js';
-import { checkpointOption, close, dataOption, jsonOption, numberOption, openData, openGpu, openModel, pngPath, report, writePng } from './common.js';
+import { checkpointOption, close, dataOption, jsonOption, modelOf, numberOption, openCheckpoint, openData, openGpu, pngPath, report, type Values, writePng } from './common.js';
 
 export const latentCommand: Command = {
   summary: "scatter of the test set's latent means by label (and, for 2-d latents, the decoded latent plane)",
@@ -19,12 +19,9 @@ export const latentCommand: Command = {
     json: jsonOption,
   },
   async run(values) {
-    const out = pngPath(values);
-    const gridOut = values.grid === undefined ? out.replace(/\.png$/i, '_grid.png') : pngPath(values, 'grid');
-    const side = numberOption(values, 'grid-size', { integer: true, min: 2, max: 100 });
-    const test = (await openData(values)).test;
+    const { out, gridOut, side, test, ckpt, label } = await parseLatent(values);
     const gpu = await openGpu(values);
-    const { model } = await openModel(gpu, values);
+    const model = modelOf(gpu, ckpt);
     const L = model.config.latent;
     const { mu } = await encode(model, test.images, test.n, model.config.classes ? test.labels : null);
     const points = principalComponents2(mu, test.n, L);
@@ -33,7 +30,6 @@ export const latentCommand: Command = {
     const written = [out];
     if (L === 2) {
       const { imageRows: rows, imageCols: cols } = model.config;
-      const label = model.config.classes ? (values.class === undefined ? 0 : numberOption(values, 'class', { integer: true, min: 0, max: model.config.classes - 1 })) : null;
       await writePng(gridOut, imageGrid(await latentGrid(model, side, 3, label), side * side, rows, cols, side, { pad: 0 }));
       written.push(gridOut);
     }
@@ -42,3 +38,19 @@ export const latentCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * Every flag, checked against the data and the checkpoint (both read without a GPU)
+ * before the adapter opens, so a usage error is the only line printed. `label` is the
+ * class a conditional model's latent plane is decoded with (null for any other model).
+ */
+async function parseLatent(values: Values) {
+  const out = pngPath(values);
+  const gridOut = values.grid === undefined ? out.replace(/\.png$/i, '_grid.png') : pngPath(values, 'grid');
+  const side = numberOption(values, 'grid-size', { integer: true, min: 2, max: 100 });
+  const data = await openData(values);
+  const ckpt = await openCheckpoint(values, data);
+  const { classes } = ckpt.config.model;
+  const label = classes ? (values.class === undefined ? 0 : numberOption(values, 'class', { integer: true, min: 0, max: classes - 1 })) : null;
+  return { out, gridOut, side, test: data.test, ckpt, label };
+}

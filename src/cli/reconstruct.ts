@@ -8,7 +8,7 @@ import { stackedRows } from '../io/plots.js';
 import { applyMask, boxMask, corruptedInputs } from '../vae/corrupted.js';
 import { reconstruct } from '../vae/generate.js';
 import { adapterOption, type Command } from './command.js';
-import { asUsage, checkpointOption, close, dataOption, jsonOption, numberOption, openData, openGpu, openModel, pngPath, report, UsageError, writePng, type Values } from './common.js';
+import { asUsage, checkpointOption, close, dataOption, jsonOption, modelOf, numberOption, openCheckpoint, openData, openGpu, pngPath, report, UsageError, type Values, writePng } from './common.js';
 import { corruptionOptions, corruptionsFrom, corruptionsOfRun } from './model-options.js';
 
 export const reconstructCommand: Command = {
@@ -26,19 +26,13 @@ export const reconstructCommand: Command = {
     json: jsonOption,
   },
   async run(values) {
-    const out = pngPath(values);
-    const cols = numberOption(values, 'cols', { integer: true, min: 1 });
-    const seed = numberOption(values, 'seed', { integer: true, min: 0, max: 2 ** 32 - 1 });
-    const data = await openData(values);
-    const n = Math.min(numberOption(values, 'n', { integer: true, min: 1 }), data.test.n);
+    const { out, cols, seed, test, ckpt, corruptions, mask } = await parseReconstruct(values);
     const gpu = await openGpu(values);
-    const { model, training } = await openModel(gpu, values);
+    const model = modelOf(gpu, ckpt);
     const { imageRows: rows, imageCols: c, classes } = model.config;
-    const test = subset(data.test, 0, n);
-    const given = corruptionsFrom(values, { rows, cols: c });
-    const chosen = given.corruption || given.mask ? given : values.mask !== undefined ? {} : corruptionsOfRun(training, { rows, cols: c });
-    let { input } = await corruptedInputs(gpu, test, classes, chosen, seed);
-    if (values.mask !== undefined) input = applyMask(input, asUsage(() => boxMask(n, rows, c, boxOption(values))));
+    const n = test.n;
+    let { input } = await corruptedInputs(gpu, test, classes, corruptions, seed);
+    if (mask) input = applyMask(input, mask);
     const changed = input.some((v, i) => v !== test.images[i]);
     const recon = await reconstruct(model, input, n, classes ? test.labels : null);
     await writePng(out, stackedRows(changed ? [test.images, input, recon] : [test.images, recon], n, rows, c, cols, { scale: 2 }));
@@ -47,6 +41,25 @@ export const reconstructCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * Every flag, checked against the data and the checkpoint (both read without a GPU)
+ * before the adapter opens, so a usage error is the only line printed. The corruptions
+ * are the flags' (--denoise, --inpaint), else none under --mask, else the run's own.
+ */
+async function parseReconstruct(values: Values) {
+  const out = pngPath(values);
+  const cols = numberOption(values, 'cols', { integer: true, min: 1 });
+  const seed = numberOption(values, 'seed', { integer: true, min: 0, max: 2 ** 32 - 1 });
+  const data = await openData(values);
+  const n = Math.min(numberOption(values, 'n', { integer: true, min: 1 }), data.test.n);
+  const ckpt = await openCheckpoint(values, data);
+  const image = { rows: ckpt.config.model.imageRows, cols: ckpt.config.model.imageCols };
+  const given = corruptionsFrom(values, image);
+  const corruptions = given.corruption || given.mask ? given : values.mask !== undefined ? {} : corruptionsOfRun(ckpt.config.training, image);
+  const mask = values.mask === undefined ? null : asUsage(() => boxMask(n, image.rows, image.cols, boxOption(values)));
+  return { out, cols, seed, test: subset(data.test, 0, n), ckpt, corruptions, mask };
+}
 
 function boxOption(values: Values): { x: number; y: number; w: number; h: number } {
   const parts = String(values.mask).split(',').map((p) => Number(p.trim()));

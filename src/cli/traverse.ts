@@ -7,13 +7,11 @@
 import { drawText, GLYPH_HEIGHT, textWidth } from '../io/font.js';
 import { imageGrid } from '../io/plots.js';
 import { createImage, floatToByte, type Image } from '../io/png.js';
-import { createModel } from '../models/registry.js';
-import { loadCheckpoint } from '../vae/checkpoint-files.js';
 import { encode } from '../vae/generate.js';
 import { latentStatistics } from '../vae/latent-stats.js';
 import { traverse } from '../vae/traverse.js';
 import { adapterOption, type Command } from './command.js';
-import { checkDataFits, checkpointOption, close, dataOption, jsonOption, numberOption, openData, openGpu, pngPath, report, stringOption, writePng } from './common.js';
+import { checkpointOption, close, dataOption, jsonOption, modelOf, numberOption, openCheckpoint, openData, openGpu, pngPath, report, writePng } from './common.js';
 
 /** Pixels per image pixel, padding between tiles, and the label font's scale. */
 const SCALE = 2;
@@ -43,12 +41,11 @@ export const traverseCommand: Command = {
     const test = data.test;
     const index = numberOption(values, 'index', { integer: true, min: 0, max: test.n - 1 });
     // Every option is checked before the adapter opens, so a usage error is the only line printed.
-    const ckpt = await loadCheckpoint(stringOption(values, 'checkpoint'));
-    checkDataFits(ckpt.config.model, data, String(values.data), ckpt.modelPath);
+    const ckpt = await openCheckpoint(values, data);
     const { latent: L, inputSize: D, imageRows: rows, imageCols: cols, classes } = ckpt.config.model;
     const count = values.dims === undefined ? L : numberOption(values, 'dims', { integer: true, min: 1, max: L });
     const gpu = await openGpu(values);
-    const model = createModel(gpu, ckpt.config.model, { values: ckpt.values });
+    const model = modelOf(gpu, ckpt);
 
     const { mu, logvar } = await encode(model, test.images, test.n, classes > 0 ? test.labels : null);
     const byKl = logvar !== null;
