@@ -5,7 +5,7 @@
 // Always bundles as ES modules. NAME=ENTRY names an output (index=src/index.ts gives
 // index.js); --splitting puts code shared by the entries into chunk-HASH.js files, once
 // (beside the entries, where every tool that ships dist/*.js finds them).
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { wgslPlugin } from './link.mjs';
@@ -38,7 +38,7 @@ if (named && unnamed.length) {
   process.exit(2);
 }
 // Chunk names carry a content hash: drop the previous build's, or dist/ gathers them.
-if (options.splitting && options.outdir) {
+if (options.splitting && options.outdir && existsSync(options.outdir)) {
   for (const f of readdirSync(options.outdir, { withFileTypes: true })) if (f.isFile() && /^chunk-\w+\.js(\.map)?$/.test(f.name)) rmSync(join(options.outdir, f.name));
 }
 await build({ ...options, entryPoints: named ? entryPoints : unnamed });
