@@ -1,14 +1,16 @@
 // The runtime around one GPUDevice: buffer pool, pipeline cache, kernel launcher,
 // command recording, async readback and profiling. It is built from a device the
-// caller already has (device.ts and browser.ts are the only places that acquire
-// adapters), holds no module-level state, and never creates anything at the
-// adapter level, so a host application can bring its own device.
+// caller already has (node-device.ts and browser-device.ts are the only places that
+// acquire adapters), holds no module-level state, never creates anything at the
+// adapter level and reports only the errors of its own calls (error-log.ts), so a
+// host application can bring its own device.
 //
 // Recording model: `run()` appends a dispatch to the open compute pass of the
 // current command encoder; `flush()` ends it and submits once. A training step is
 // therefore one encoder and one submit however many kernels it launches.
 import { adapterInfoName } from './describe.js';
-import { DeviceLostError, GpuValidationError, KernelError, LimitError, ShapeError, TensorInUseError } from './errors.js';
+import { ErrorLog } from './error-log.js';
+import { DeviceLostError, KernelError, LimitError, ShapeError, TensorInUseError } from './errors.js';
 import { deviceProblem } from './limits.js';
 import { BufferUsage, STORAGE_USAGE } from './flags.js';
 import { PipelineCache, type Constants } from './pipelines.js';
@@ -85,11 +87,8 @@ export class Gpu {
   private transientUniforms: GPUBuffer[] = [];
   /** Bound where a variant does not read a slot; one per access, so a read-only and a writable unused slot never share a buffer (a usage conflict). */
   private readonly placeholders: Record<'read' | 'write', GPUBuffer>;
-  private readonly errors: Error[] = [];
-  /** Compile errors go first: the validation errors they cause downstream are noise. */
-  private readonly kernelErrors: KernelError[] = [];
-  /** Error scopes and compile checks not yet settled (each removes itself when it settles). */
-  private readonly pendingChecks = new Set<Promise<void>>();
+  /** The runtime's own device errors, from its error scopes (src/gpu/error-log.ts). */
+  private readonly log: ErrorLog;
   private lostError: DeviceLostError | null = null;
   /** Captured programs not yet disposed; their buffers cannot be released. */
   private readonly programs = new Set<Program>();
@@ -117,7 +116,8 @@ export class Gpu {
     this.adapter = { name: infoName || device.label || 'external device', kind: 'external', backend: 'unknown', featureLevel, ...options.adapter };
     this.pool = new BufferPool(device);
     this.readback = new ReadbackRing(device);
-    this.pipelines = new PipelineCache(device, (label, shader, error) => this.watchCompile(label, shader, error));
+    this.log = new ErrorLog(device);
+    this.pipelines = new PipelineCache(device, (label, shader, error) => this.log.watchCompile(label, error, (m) => this.compileReport(shader, m)));
     this.placeholders = {
       read: device.createBuffer({ label: 'unused-binding-read', size: 256, usage: STORAGE_USAGE }),
       write: device.createBuffer({ label: 'unused-binding-write', size: 256, usage: STORAGE_USAGE }),
@@ -137,7 +137,7 @@ export class Gpu {
     const bytes = size * 4;
     const max = this.device.limits.maxBufferSize;
     if (bytes > max) throw new LimitError(`tensor '${label}' [${shape.join(', ')}] needs ${mib(bytes)}, more than this adapter's largest buffer (maxBufferSize ${mib(max)}); use a smaller batch (--batch-size) or another adapter (--adapter)`);
-    return new Tensor(shape, this.scoped(`allocating '${label}'`, () => this.pool.acquire(Math.max(4, bytes), label)), 0, true, dtype);
+    return new Tensor(shape, this.log.scoped(`allocating '${label}'`, () => this.pool.acquire(Math.max(4, bytes), label)), 0, true, dtype);
   }
 
   upload(data: ArrayLike<number>, shape: readonly number[], label: string, dtype: DType = 'f32'): Tensor {
@@ -160,7 +160,7 @@ export class Gpu {
       t.dtype === 'u32'
         ? data instanceof Uint32Array ? data : Uint32Array.from(data)
         : data instanceof Float32Array ? data : Float32Array.from(data);
-    this.scoped(`writing ${t}`, () => this.device.queue.writeBuffer(t.buffer, t.byteOffset, typed.buffer, typed.byteOffset, typed.byteLength));
+    this.log.scoped(`writing ${t}`, () => this.device.queue.writeBuffer(t.buffer, t.byteOffset, typed.buffer, typed.byteOffset, typed.byteLength));
   }
 
   /**
@@ -187,8 +187,10 @@ export class Gpu {
     // live program's buffer would be handed to the next caller under the program.
     if (!this.capturing) {
       for (const t of tensors) {
-        const user = t?.pooled ? [...this.programs].find((p) => p.buffers.has(t.buffer)) : undefined;
-        if (user) throw new TensorInUseError(`${t} is read or written by the captured program '${user.label}'; dispose the program (gpu.disposeProgram) before releasing it`);
+        if (!t?.pooled) continue;
+        for (const user of this.programs) {
+          if (user.buffers.has(t.buffer)) throw new TensorInUseError(`${t} is read or written by the captured program '${user.label}'; dispose the program (gpu.disposeProgram) before releasing it`);
+        }
       }
     }
     for (const t of tensors) if (t?.pooled) this.pool.release(t.buffer);
@@ -230,7 +232,7 @@ export class Gpu {
   /** Validates a call against the shader's reflected bindings and builds its dispatch. */
   prepare(call: KernelCall): Dispatch {
     this.assertAlive();
-    return this.scoped(`preparing kernel '${call.shader.name}:${call.entry ?? 'main'}'`, () => this.prepareUnscoped(call));
+    return this.log.scoped(`preparing kernel '${call.shader.name}:${call.entry ?? 'main'}'`, () => this.prepareUnscoped(call));
   }
 
   private prepareUnscoped(call: KernelCall): Dispatch {
@@ -320,9 +322,11 @@ export class Gpu {
     if (!this.programs.has(program)) throw new KernelError(program.label, 'replay of a disposed program; capture it again');
     // Live uniforms are rewritten by queue writes; earlier recorded work must not see them.
     if (program.live.length && this.encoder) this.flush();
-    this.scoped(`replaying '${program.label}'`, () => {
-      for (const l of program.live) this.device.queue.writeBuffer(l.dispatch.uniform!, 0, packUniform(l.label, l.layout, resolveParams(l.params)));
-    });
+    if (program.live.length) {
+      this.log.scoped(`replaying '${program.label}'`, () => {
+        for (const l of program.live) this.device.queue.writeBuffer(l.dispatch.uniform!, 0, packUniform(l.label, l.layout, resolveParams(l.params)));
+      });
+    }
     for (const c of program.commands) {
       if (c.kind === 'dispatch') this.record(c.dispatch);
       else this.copy(c.src, c.dst);
@@ -364,7 +368,7 @@ export class Gpu {
     this.profiler?.encodeResolve(this.encoder);
     // Recording errors surface at finish(), so this scope catches everything recorded since the last flush.
     const encoder = this.encoder;
-    this.scoped('submitting recorded kernels', () => this.device.queue.submit([encoder.finish()]));
+    this.log.scoped('submitting recorded kernels', () => this.device.queue.submit([encoder.finish()]));
     this.submits += 1;
     this.encoder = null;
     for (const u of this.transientUniforms) this.pool.release(u);
@@ -373,17 +377,13 @@ export class Gpu {
 
   /** Waits for submitted work and throws the first error the device reported. */
   async checkErrors(): Promise<void> {
-    await Promise.all([...this.pendingChecks]);
+    await this.log.settled();
     this.throwReported();
   }
 
   private throwReported(): void {
     if (this.lostError) throw this.lostError;
-    if (this.kernelErrors.length) {
-      this.errors.length = 0;
-      throw this.kernelErrors.shift()!;
-    }
-    if (this.errors.length) throw this.errors.shift()!;
+    this.log.throwFirst();
   }
 
   /** Flushes and waits until the GPU has finished all submitted work. */
@@ -456,50 +456,11 @@ export class Gpu {
     this.pass = null;
   }
 
-
-
-  private watchCompile(label: string, shader: Shader, error: Promise<string | null>): void {
-    this.pending(
-      error.then(async (message) => {
-        if (!message) return;
-        const compiler = await this.pipelines.compilerMessages(shader);
-        let text = `${message}\n${compiler.join('\n')}`;
-        if (this.debug) text += `\n--- ${shader.name}.wgsl ---\n${numberedSource(shader.source)}`;
-        this.kernelErrors.push(new KernelError(label, `pipeline creation failed: ${text}`));
-      }),
-    );
-  }
-
-  /**
-   * Runs device calls inside this runtime's own error scopes, so their validation and
-   * out-of-memory errors become this runtime's (thrown at the next flush or read),
-   * while a host application's errors on the same device stay the host's (the
-   * library adds no 'uncapturederror' listener). Scopes are a device-wide stack, so
-   * `fn` must be synchronous: nothing else may run between the push and the pop.
-   */
-  private scoped<T>(what: string, fn: () => T): T {
-    this.device.pushErrorScope('out-of-memory');
-    this.device.pushErrorScope('validation');
-    try {
-      return fn();
-    } finally {
-      const validation = this.device.popErrorScope();
-      const memory = this.device.popErrorScope();
-      this.pending(
-        Promise.all([validation, memory]).then(
-          (errors) => {
-            for (const e of errors) if (e) this.errors.push(new GpuValidationError(`${what}: ${e.message}`));
-          },
-          // A lost device rejects its scopes; `lost` reports that.
-          () => undefined,
-        ),
-      );
-    }
-  }
-
-  private pending(check: Promise<void>): void {
-    const p: Promise<void> = check.finally(() => this.pendingChecks.delete(p));
-    this.pendingChecks.add(p);
+  /** A compile error with the compiler's messages (and, with debug, the numbered source). */
+  private async compileReport(shader: Shader, message: string): Promise<string> {
+    const compiler = await this.pipelines.compilerMessages(shader);
+    const text = `${message}\n${compiler.join('\n')}`;
+    return this.debug ? `${text}\n--- ${shader.name}.wgsl ---\n${numberedSource(shader.source)}` : text;
   }
 }
 

@@ -144,7 +144,7 @@ export class Trainer {
   /** Steps of the last finished epoch whose update the guard skipped. */
   private epochSkipped = 0;
   /** Updated after every step; where a checkpoint taken now would resume. */
-  position: TrainPosition = { epoch: 0, step: 0 };
+  readonly position: TrainPosition = { epoch: 0, step: 0 };
 
   constructor(
     readonly gpu: Gpu,
@@ -232,7 +232,9 @@ export class Trainer {
     for (let s = from; s < steps && !hooks.signal?.aborted; s++) {
       this.step(s);
       taken += 1;
-      this.position = { epoch, step: s + 1 };
+      // Updated in place: no allocation per step.
+      this.position.epoch = epoch;
+      this.position.step = s + 1;
       if (hooks.onCheckpoint && hooks.checkpointEvery && this.globalStep % hooks.checkpointEvery === 0 && s + 1 < steps) {
         // Mid-epoch only: the epoch's end is checkpointed by onEpoch, after its evaluation.
         await Promise.all(pending.splice(0));
@@ -310,7 +312,8 @@ export class Trainer {
     this.gpu.write(this.epochSum, state.epochSum);
     if (this.guard) this.gpu.write(this.guard.health, state.health);
     this.globalStep = state.globalStep;
-    this.position = { epoch: state.epoch, step: state.step };
+    this.position.epoch = state.epoch;
+    this.position.step = state.step;
   }
 
   /** The fit() hooks that continue after `at`: the next epoch when it was finished, else the rest of it. */
