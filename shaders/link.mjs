@@ -32,12 +32,29 @@ function libSources() {
   return Object.fromEntries(readdirSync(LIB).filter((f) => f.endsWith('.wesl')).map((f) => [`lib/${f}`, readFileSync(join(LIB, f), 'utf8')]));
 }
 
+/**
+ * The other kernel files beside `path`, as modules `package::NAME`: a variant that
+ * needs an `enable` directive (e.g. shaders/matmul_subgroup.wgsl) imports the rest of
+ * its kernel from the plain file instead of copying it, since a directive cannot be
+ * switched off by an override.
+ */
+function siblingSources(path) {
+  const dir = dirname(path);
+  const self = basename(path);
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.wgsl') && f !== self)
+      .map((f) => [f.replace(/\.wgsl$/, '.wesl'), readFileSync(join(dir, f), 'utf8')]),
+  );
+}
+
 /** A shader's WGSL with its imports linked in (the text itself when it imports nothing). */
 export async function linkShader(path, source = readFileSync(path, 'utf8')) {
   if (!/^\s*import\s/m.test(source)) return source;
   const root = basename(path).replace(/\.wgsl$/, '').replace(/\W/g, '_');
+  const kernels = /^\s*import\s+package::(?!lib::)/m.test(source) ? siblingSources(path) : {};
   try {
-    const linked = await link({ weslSrc: { ...libSources(), [`${root}.wesl`]: source }, rootModuleName: root });
+    const linked = await link({ weslSrc: { ...libSources(), ...kernels, [`${root}.wesl`]: source }, rootModuleName: root });
     return linked.dest;
   } catch (e) {
     throw new Error(`${path}: linking its shared WGSL modules failed: ${e instanceof Error ? e.message : e}`);

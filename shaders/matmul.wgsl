@@ -26,8 +26,11 @@
 //   main    the classic shared-memory tiled GEMM (e.g. Volkov & Demmel, SC08), for
 //           GPUs: the workgroup walks K in steps of TILE_K, copies the A and B slices
 //           of each step into workgroup memory (zero past the edges of the matrix, so
-//           any M, N, K >= 1 works), synchronises, and accumulates from there.
-//           (TILE_M + TILE_N)·TILE_K·4 bytes must fit in 32 KiB.
+//           any M, N, K >= 1 works), synchronises, and accumulates from there;
+//           with STAGES = 2 it loads the next tile while it multiplies this one.
+//           (TILE_M + TILE_N)·TILE_K·STAGES·4 bytes must fit in workgroup memory.
+//   subgroup (shaders/matmul_subgroup.wgsl, where the adapter has `subgroups`):
+//           `direct` with op(A) shared across a subgroup by shuffles.
 //   direct  for CPU adapters: reads op(A) and op(B) straight from storage, with no
 //           barriers. Rows and columns past the edge read a clamped (valid) index and
 //           are never stored. A CPU's caches do the tiling, while a barrier costs a
@@ -102,6 +105,8 @@ override REG_N: u32 = 8u;
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
 override TILE_K: u32 = 16u;
+// Tiles of `main` in workgroup memory: 1, or 2 for double buffering.
+override STAGES: u32 = 1u;
 
 override TILE_M: u32 = REG_M * WG_Y;
 override TILE_N: u32 = REG_N * WG_X;
@@ -116,8 +121,9 @@ const LEAKY_SLOPE: f32 = 0.01;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
 // K-major tiles: tileA[k·TILE_M + m] = op(A)[m, k], tileB[k·TILE_N + n] = op(B)[k, n].
-var<workgroup> tileA: array<f32, TILE_M * TILE_K>;
-var<workgroup> tileB: array<f32, TILE_N * TILE_K>;
+// Stage s starts at s·TILE_M·TILE_K (A) and s·TILE_N·TILE_K (B).
+var<workgroup> tileA: array<f32, TILE_M * TILE_K * STAGES>;
+var<workgroup> tileB: array<f32, TILE_N * TILE_K * STAGES>;
 
 // acc[r] += a[r] · b for r = 0..3: row r of a 4 × 4 quadrant is column r of the matrix.
 fn outer4(acc: ptr<function, mat4x4<f32>>, a4: vec4<f32>, b4: vec4<f32>) {
@@ -201,41 +207,68 @@ fn tileB4(at: u32) -> vec4<f32> {
   return vec4(tileB[at], tileB[at + WG_X], tileB[at + 2u * WG_X], tileB[at + 3u * WG_X]);
 }
 
+// Copies the K tile starting at k0 into stage `stage` of the tiles, walking each tile
+// along its contiguous dimension in memory so that neighbouring invocations read
+// neighbouring words.
+fn stageTiles(stage: u32, k0: u32, flat: u32, row0: u32, col0: u32) {
+  let threads = WG_X * WG_Y;
+  let baseA = stage * TILE_M * TILE_K;
+  let baseB = stage * TILE_N * TILE_K;
+  for (var i = flat; i < TILE_M * TILE_K; i += threads) {
+    var m: u32;
+    var k: u32;
+    if (TRANS_A) { m = i % TILE_M; k = i / TILE_M; } else { k = i % TILE_K; m = i / TILE_K; }
+    tileA[baseA + k * TILE_M + m] = loadA(row0 + m, k0 + k);
+  }
+  for (var i = flat; i < TILE_N * TILE_K; i += threads) {
+    var n: u32;
+    var k: u32;
+    if (TRANS_B) { k = i % TILE_K; n = i / TILE_K; } else { n = i % TILE_N; k = i / TILE_N; }
+    tileB[baseB + k * TILE_N + n] = loadB(k0 + k, col0 + n);
+  }
+}
+
+// Accumulates one staged K tile into the block.
+fn multiplyTiles(blk: ptr<function, Block>, stage: u32, lid: vec3<u32>) {
+  for (var k = 0u; k < TILE_K; k++) {
+    let ra = (stage * TILE_K + k) * TILE_M + lid.y;
+    let rb = (stage * TILE_K + k) * TILE_N + lid.x;
+    var a1: vec4<f32>;
+    var b1: vec4<f32>;
+    if (REG_M == 8u) { a1 = tileA4(ra + 4u * WG_Y); }
+    if (REG_N == 8u) { b1 = tileB4(rb + 4u * WG_X); }
+    accumulate(blk, tileA4(ra), a1, tileB4(rb), b1);
+  }
+}
+
+// STAGES = 1: load a tile, barrier, multiply, barrier. STAGES = 2 (double
+// buffering): the next tile is loaded into the other stage while this one is
+// multiplied, so one barrier per tile suffices: a stage is rewritten only after the
+// barrier that ends the last iteration reading it.
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let threads = WG_X * WG_Y;
   let flat = lid.y * WG_X + lid.x;
   let row0 = wid.y * TILE_M;
   let col0 = wid.x * TILE_N;
 
   var blk: Block;
-  for (var k0 = params.k_begin; k0 < params.K; k0 += TILE_K) {
-    // Walk each tile along its contiguous dimension in memory, so that neighbouring
-    // invocations read neighbouring words.
-    for (var i = flat; i < TILE_M * TILE_K; i += threads) {
-      var m: u32;
-      var k: u32;
-      if (TRANS_A) { m = i % TILE_M; k = i / TILE_M; } else { k = i % TILE_K; m = i / TILE_K; }
-      tileA[k * TILE_M + m] = loadA(row0 + m, k0 + k);
+  if (STAGES == 1u) {
+    for (var k0 = params.k_begin; k0 < params.K; k0 += TILE_K) {
+      stageTiles(0u, k0, flat, row0, col0);
+      workgroupBarrier();
+      multiplyTiles(&blk, 0u, lid);
+      workgroupBarrier();
     }
-    for (var i = flat; i < TILE_N * TILE_K; i += threads) {
-      var n: u32;
-      var k: u32;
-      if (TRANS_B) { k = i % TILE_K; n = i / TILE_K; } else { n = i % TILE_N; k = i / TILE_N; }
-      tileB[k * TILE_N + n] = loadB(k0 + k, col0 + n);
-    }
+  } else {
+    stageTiles(0u, params.k_begin, flat, row0, col0);
     workgroupBarrier();
-
-    for (var k = 0u; k < TILE_K; k++) {
-      let ra = k * TILE_M + lid.y;
-      let rb = k * TILE_N + lid.x;
-      var a1: vec4<f32>;
-      var b1: vec4<f32>;
-      if (REG_M == 8u) { a1 = tileA4(ra + 4u * WG_Y); }
-      if (REG_N == 8u) { b1 = tileB4(rb + 4u * WG_X); }
-      accumulate(&blk, tileA4(ra), a1, tileB4(rb), b1);
+    var stage = 0u;
+    for (var k0 = params.k_begin; k0 < params.K; k0 += TILE_K) {
+      if (k0 + TILE_K < params.K) { stageTiles(1u - stage, k0 + TILE_K, flat, row0, col0); }
+      multiplyTiles(&blk, stage, lid);
+      workgroupBarrier();
+      stage = 1u - stage;
     }
-    workgroupBarrier();
   }
   storeBlock(blk, row0 + lid.y, col0 + lid.x);
 }

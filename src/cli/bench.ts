@@ -15,8 +15,8 @@ import { median, profileStep, type StepProfile } from '../vae/step-profile.js';
 import { compareUnfused, measureTrainingThroughput } from '../vae/throughput.js';
 import { Trainer } from '../train/trainer.js';
 import type { Split } from '../data/dataset.js';
-import { adapterOption, type Command } from './command.js';
-import { choiceOption, close, jsonOption, numberOption, openGpu, UsageError, type Values } from './common.js';
+import { adapterOption, tuneOption, type Command } from './command.js';
+import { choiceOption, close, jsonOption, numberOption, openGpu, tuneChoice, tuneOptions, UsageError, type Values } from './common.js';
 import { channelsOption } from './model-options.js';
 
 export const benchCommand: Command = {
@@ -33,14 +33,16 @@ export const benchCommand: Command = {
     'compare-unfused': { type: 'boolean', default: false, help: 'also time the step with the fused kernels replaced by plain ones, and report the speed-up' },
     unsafe: { type: 'boolean', default: false, help: "UNSAFE: turn off Dawn's robustness checks (bounds clamps on every buffer access); labelled in every report" },
     adapter: adapterOption,
+    tune: tuneOption,
     json: jsonOption,
   },
   async run(values) {
-    const { batches, rounds, steps, warmup, config, data } = parseBench(values);
+    const { batches, rounds, steps, warmup, config, data, tuning } = parseBench(values);
     const gpu = await openGpu(values, { unsafe: values.unsafe === true });
+    const tune = tuneOptions(tuning, gpu);
     const results = [];
     for (const batch of batches) {
-      const timing = { batchSize: batch, rounds, stepsPerRound: steps, warmup, config };
+      const timing = { batchSize: batch, rounds, stepsPerRound: steps, warmup, config, tune };
       const pair = values['compare-unfused'] ? await compareUnfused(gpu, data, timing) : null;
       const t = pair?.fused ?? (await measureTrainingThroughput(gpu, data, timing));
       const ms = median(t.msPerStep);
@@ -62,7 +64,8 @@ export const benchCommand: Command = {
       const vs = unfused ? `; unfused ${unfused.ms_per_step.toFixed(2)} ms/step, fused ${unfused.speedup.toFixed(2)}x faster` : '';
       if (!values.json) process.stderr.write(`  batch ${batch}: ${((batch * 1000) / ms).toFixed(0)} samples/s, ${ms.toFixed(2)} ms/step${vs}\n`);
     }
-    const report = { date: new Date().toISOString(), adapter: gpu.adapter, config, results };
+    const tuned = gpu.tuning.entries().map(([key, e]) => ({ key, config: e.config, ms: e.ms, default_ms: e.defaultMs, mode: e.mode }));
+    const report = { date: new Date().toISOString(), adapter: gpu.adapter, config, tune: tune.mode, tuned, results };
     if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
     else process.stdout.write(formatReport(report));
     close(gpu);
@@ -85,7 +88,7 @@ function parseBench(values: Values) {
   const data = loadEmbeddedMnist();
   const tooLarge = batches.find((b) => b > data.train.n);
   if (tooLarge !== undefined) throw new UsageError(`--batch ${tooLarge} is larger than the ${data.train.n} training images; use ${data.train.n} or less`);
-  return { batches, rounds, steps, warmup, config, data };
+  return { batches, rounds, steps, warmup, config, data, tuning: tuneChoice(values) };
 }
 
 /** The unfused step's figures; speedup = unfused ms/step over fused ms/step (> 1: fusion pays). */

@@ -20,3 +20,10 @@ export const adapterOption: OptionSpec = {
   valueName: 'auto|gpu|llvmpipe|swiftshader',
   help: 'WebGPU adapter: a real GPU first with auto, or a CPU implementation',
 };
+
+export const tuneOption: OptionSpec = {
+  type: 'string',
+  default: 'auto',
+  valueName: 'auto|off|quick|full',
+  help: 'kernel tuning: time matmul configurations per shape on first use and cache the fastest (auto: quick on a GPU, off on CPU adapters, whose defaults were tuned on them)',
+};

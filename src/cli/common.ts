@@ -1,5 +1,8 @@
 // Pieces every subcommand shares: option parsing with clear errors, the GPU, the
 // data, checkpoints, and writing PNG files atomically.
+import { cpuImplementation } from '../gpu/describe.js';
+import { fileStore } from '../tune/file-store.js';
+import { TUNE_MODES, type TuneMode, type TuneOptions } from '../tune/tuner.js';
 import { extname } from 'node:path';
 import { IDX_FILE_NAMES, loadDataset } from '../data/load.js';
 import type { Split } from '../data/dataset.js';
@@ -65,6 +68,19 @@ export function pngPath(values: Values, name = 'out'): string {
 export const jsonOption: OptionSpec = { type: 'boolean', default: false, help: 'print the result as one JSON object on stdout (progress stays on stderr)' };
 export const checkpointOption: OptionSpec = { type: 'string', valueName: 'PATH', help: "a run directory from 'train', or its model.safetensors (required)" };
 export const dataOption: OptionSpec = { type: 'string', default: 'mnist', valueName: 'mnist|DIR', help: "'mnist' for the embedded digits, or a directory of MNIST-format IDX files" };
+
+export type TuneChoice = 'auto' | TuneMode;
+
+/** --tune, checked before the adapter opens. */
+export function tuneChoice(values: Values): TuneChoice {
+  return choiceOption(values, 'tune', ['auto', ...TUNE_MODES] as const);
+}
+
+/** --tune for this device: 'auto' is quick on a GPU and off on CPU adapters; choices persist in the user's cache (src/tune/file-store.ts). */
+export function tuneOptions(choice: TuneChoice, gpu: Gpu): TuneOptions {
+  const mode = choice === 'auto' ? (cpuImplementation(gpu.adapter) ? 'off' : 'quick') : choice;
+  return { mode, store: fileStore(), log: (line) => process.stderr.write(line + '\n') };
+}
 
 export function openGpu(values: Values, options: { unsafe?: boolean } = {}): Promise<Gpu> {
   return createNodeGpu({ adapter: choiceOption(values, 'adapter', ADAPTER_CHOICES) as AdapterChoice, unsafe: options.unsafe, debug: debugEnabled() });

@@ -24,8 +24,8 @@ import { DeviceLostError } from '../gpu/errors.js';
 import { saveCheckpoint } from '../vae/checkpoint-files.js';
 import { corruptedInputs } from '../vae/corrupted.js';
 import { decode, priorSamples, reconstruct, sample } from '../vae/generate.js';
-import { adapterOption, type Command } from './command.js';
-import { asUsage, choiceOption, close, dataOption, jsonOption, numberOption, openData, openGpu, report, stringOption, UsageError, writePng, type Values } from './common.js';
+import { adapterOption, tuneOption, type Command } from './command.js';
+import { asUsage, choiceOption, close, dataOption, jsonOption, numberOption, openData, openGpu, report, stringOption, tuneChoice, tuneOptions, UsageError, writePng, type Values } from './common.js';
 import { corruptionOptions, describeModes, modelConfigFrom, modelOptions, scheduleOptions, trainingModesFrom } from './model-options.js';
 import { TrainingProgress } from './progress.js';
 import { InterruptedError, RunStoppedError } from './exit.js';
@@ -52,6 +52,7 @@ export const trainCommand: Command = {
     'checkpoint-every': { type: 'string', valueName: 'N', help: `also save ${STATE_FILE} every N steps (it is always saved after each epoch and on Ctrl-C)` },
     resume: { type: 'string', valueName: 'RUN', help: 'continue the run in RUN until it has --epochs epochs in all, with its own settings' },
     adapter: adapterOption,
+    tune: tuneOption,
     json: jsonOption,
   },
   async run(parsed, given) {
@@ -66,6 +67,7 @@ export const trainCommand: Command = {
       lossEvery: numberOption(values, 'loss-every', { integer: true, min: 1 }),
       maxSkippedInRow: numberOption(values, 'max-skipped', { integer: true, min: 1 }),
     };
+    const tune = tuneChoice(values);
     const checkpointEvery = values['checkpoint-every'] === undefined ? 0 : numberOption(values, 'checkpoint-every', { integer: true, min: 1 });
     const out = resumed?.dir ?? stringOption(values, 'out');
     const all = limit(await openData(values), values);
@@ -82,7 +84,7 @@ export const trainCommand: Command = {
     await removeStaleTemps(out);
     const gpu = await openGpu(values);
     const model = createModel(gpu, config, { seed: settings.seed });
-    const trainer = new Trainer(gpu, model, data, { ...settings, ...modes });
+    const trainer = new Trainer(gpu, model, data, { ...settings, ...modes, tune: tuneOptions(tune, gpu) });
     if (resumed) trainer.restoreState(resumed.state.trainer);
     const training = { ...settings, ...describeModes(modes), data: String(values.data), train_images: data.train.n, test_images: data.test.n, adapter: gpu.adapter };
     const flags = storedFlags(values);
@@ -148,7 +150,7 @@ export const trainCommand: Command = {
 };
 
 /** Flags a resume may change: how long, where and how it runs, not what it trains. */
-const RESUME_MAY_CHANGE = new Set(['epochs', 'adapter', 'json', 'loss-every', 'checkpoint-every', 'max-skipped', 'resume']);
+const RESUME_MAY_CHANGE = new Set(['epochs', 'adapter', 'tune', 'json', 'loss-every', 'checkpoint-every', 'max-skipped', 'resume']);
 
 /** The flags as the run keeps them: everything that decides what is trained. */
 function storedFlags(values: Values): Values {

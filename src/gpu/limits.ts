@@ -15,7 +15,11 @@ const NEEDED_LIMITS = [
 /** Storage buffers the widest kernel binds (vae_loss: 4 inputs + 5 outputs). */
 export const STORAGE_BUFFERS_NEEDED = 9;
 
-const WANTED_FEATURES: GPUFeatureName[] = ['timestamp-query'];
+/**
+ * Features used where offered: GPU timestamps for profiles, and subgroups for the
+ * matmul's subgroup variant (shaders/matmul_subgroup.wgsl), which the tuner may pick.
+ */
+const WANTED_FEATURES: GPUFeatureName[] = ['timestamp-query', 'subgroups'];
 
 /**
  * The limits to request for a device the kernels run on: the adapter's own maxima

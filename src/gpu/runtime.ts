@@ -21,6 +21,7 @@ import { numberedSource, packUniform, type Shader } from './shader.js';
 import { checkAliasing } from './aliasing.js';
 import { Tensor, type DType } from '../tensor.js';
 import { Live, resolveParams, type Program } from './program.js';
+import { TuningTable } from '../tune/table.js';
 
 export type AdapterKind = 'gpu' | 'llvmpipe' | 'swiftshader' | 'browser' | 'external';
 
@@ -78,6 +79,8 @@ export class Gpu {
   readonly readback: ReadbackRing;
   readonly adapter: AdapterDescription;
   readonly debug: boolean;
+  /** The tuned kernel configurations of this device and the GEMM classes met (src/tune/). */
+  readonly tuning = new TuningTable();
   /** Bind groups created so far (a captured step adds none). */
   bindGroupsCreated = 0;
   submits = 0;
@@ -314,6 +317,22 @@ export class Gpu {
     }
     this.programs.add(program);
     return program;
+  }
+
+  /**
+   * Runs `body` as capture() would, but submits nothing: its recording is dropped and
+   * its buffers go back to the pool. What it leaves behind is what the runtime saw,
+   * e.g. the GEMM classes in `tuning`, which the tuner times before the real capture.
+   * Tensors the body keeps alive are the caller's to release.
+   */
+  probe(label: string, body: () => void): void {
+    this.flush();
+    const program = this.capture(label, body);
+    this.endPass();
+    this.encoder = null;
+    for (const u of this.transientUniforms) this.pool.release(u);
+    this.transientUniforms = [];
+    this.disposeProgram(program);
   }
 
   /** Records a captured program into the current command encoder. */

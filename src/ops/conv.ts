@@ -179,6 +179,7 @@ function convGemm(gpu: Gpu, c: GemmCall): Tensor {
     .map((p) => {
       const config = c.output.config ?? matmulConfig(adapter, p.M, c.N, Math.max(p.K, 1));
       checkConfig(gpu, config);
+      if (config.entry === 'subgroup') throw new ShapeError(`${c.op}: the 'subgroup' entry runs plain matmuls only; use 'direct' or 'main'`);
       const grid = [Math.ceil(c.N / (config.regN * config.wgX)), Math.ceil(p.M / (config.regM * config.wgY))] as const;
       if (grid[0] > max || grid[1] > max) {
         throw new ShapeError(`${c.op}: its GEMM [${p.M}, ${c.N}] needs ${grid[1]} × ${grid[0]} workgroups (${describeMatmulConfig(config)}), over the device's ${max} per dimension; use a smaller batch`);
@@ -198,7 +199,7 @@ function convGemm(gpu: Gpu, c: GemmCall): Tensor {
           REG_N: config.regN,
           WG_X: config.wgX,
           WG_Y: config.wgY,
-          ...(config.entry === 'main' ? { TILE_K: config.tileK } : {}),
+          ...(config.entry === 'main' ? { TILE_K: config.tileK, STAGES: config.stages ?? 1 } : {}),
         },
         bindings: { a: c.image, b: c.other, bias: bias ?? null, c: y },
         params: {

@@ -17,9 +17,14 @@ export interface KRange {
   last: boolean;
 }
 
-/** K per launch for a configuration: `direct` spends one iteration per k, `main` a tile's loads and products per TILE_K. */
+/**
+ * K per launch for a configuration: `direct` spends one iteration per k, `subgroup`
+ * one per k plus one per chunk of at least 4, `main` a tile's loads and products per
+ * TILE_K.
+ */
 export function kPerLaunch(c: MatmulConfig): number {
-  if (c.entry !== 'main') return ITERATIONS;
+  if (c.entry === 'direct') return ITERATIONS;
+  if (c.entry === 'subgroup') return Math.floor(ITERATIONS / 1.25);
   const threads = c.wgX * c.wgY;
   const perStep = Math.ceil((c.regM * c.wgY * c.tileK) / threads) + Math.ceil((c.regN * c.wgX * c.tileK) / threads) + c.tileK;
   return Math.max(1, Math.floor(ITERATIONS / perStep)) * c.tileK;

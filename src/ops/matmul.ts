@@ -4,6 +4,7 @@
 // as fast there), GPUs the tiled `main`; and a skinny side (M or N of 1..32, as in
 // a VAE's latent layers) gets a tile that fits it instead of a mostly padded one.
 import src, { reflection } from '../../shaders/matmul.wgsl';
+import subgroupSrc, { reflection as subgroupReflection } from '../../shaders/matmul_subgroup.wgsl';
 import { ShapeError } from '../gpu/errors.js';
 import type { AdapterKind, Gpu } from '../gpu/runtime.js';
 import { shaderOf, type Shader } from '../gpu/shader.js';
@@ -14,6 +15,8 @@ import { kPerLaunch, kRanges, launchConstants } from './gemm-split.js';
 
 /** The GEMM family: the matmul and, as implicit GEMMs, the convolutions (src/ops/conv.ts). */
 export const gemmShader: Shader = shaderOf('matmul', src, reflection);
+/** The matmul's subgroup variant, compiled only on a device with the `subgroups` feature. */
+export const subgroupGemmShader: Shader = shaderOf('matmul_subgroup', subgroupSrc, subgroupReflection);
 
 /** The convolution fields of the shader's uniform, unused by a plain matmul. */
 const NO_CONV = {
@@ -32,7 +35,7 @@ export interface MatmulOptions {
   /** C += op(A)·op(B) into `out`, which must be given; takes no bias or activation. */
   accumulate?: boolean;
   out?: Tensor;
-  /** Overrides the automatic kernel choice (tests and tuning). */
+  /** Overrides the automatic kernel choice (the tuner's table, then the defaults by adapter class). */
   config?: MatmulConfig;
 }
 
@@ -40,16 +43,22 @@ export type ShapeClass = 'square' | 'skinny-n' | 'skinny-m' | 'skinny-k';
 
 /** The shader's override constants that shape the work, plus its entry point. */
 export interface MatmulConfig {
-  /** 'main' stages K tiles in workgroup memory; 'direct' reads operands from storage. */
-  entry: 'main' | 'direct';
+  /**
+   * 'main' stages K tiles in workgroup memory; 'direct' reads operands from storage;
+   * 'subgroup' is 'direct' sharing op(A) through subgroup shuffles (plain matmuls on
+   * a device with the `subgroups` feature, wgX a multiple of its largest subgroup).
+   */
+  entry: 'main' | 'direct' | 'subgroup';
   /** Rows and columns of C per invocation (REG_M, REG_N): 4 or 8. */
   regM: 4 | 8;
   regN: 4 | 8;
   /** Invocations along N and M (WG_X, WG_Y); the tile of C is regM·wgY × regN·wgX. */
   wgX: number;
   wgY: number;
-  /** K step of 'main' (TILE_K); unused by 'direct'. */
+  /** K step of 'main' (TILE_K); unused by the others. */
   tileK: number;
+  /** 'main' only: 2 double-buffers the tiles (one barrier per K step instead of two). Default 1. */
+  stages?: 1 | 2;
 }
 
 /** Largest M or N treated as skinny. */
@@ -80,6 +89,20 @@ export function shapeClass(M: number, N: number, K: number): ShapeClass {
 // skinny tiles by the same rule; it has not been tuned on a GPU.
 const fit = (n: number) => Math.ceil(n / 4);
 
+/** A plain matmul's problem, as the tuner's table keys it. */
+export interface GemmProblem {
+  M: number;
+  N: number;
+  K: number;
+  transA: boolean;
+  transB: boolean;
+}
+
+/** The untuned configuration for a problem on this device: by adapter class and shape class. */
+export function defaultMatmulConfig(gpu: Gpu, p: GemmProblem): MatmulConfig {
+  return matmulConfig(cpuImplementation(gpu.adapter) ?? gpu.adapter.kind, p.M, p.N, p.K);
+}
+
 /** The kernel configuration for an [M,K]·[K,N] product on an adapter of this kind. */
 export function matmulConfig(adapter: AdapterKind, M: number, N: number, K: number): MatmulConfig {
   const cls = shapeClass(M, N, K);
@@ -94,24 +117,45 @@ export function matmulConfig(adapter: AdapterKind, M: number, N: number, K: numb
   return { entry: 'main', regM: 4, regN: 4, wgX: 16, wgY: 16, tileK: cls === 'skinny-k' ? 8 : 16 };
 }
 
-/** E.g. "direct 64×20 tile, 8×4 per invocation". */
+/** E.g. "direct 64×20 tile, 8×4 per invocation", "main 64×64×16 tile ×2 stages, 4×4 per invocation". */
 export function describeMatmulConfig(c: MatmulConfig): string {
   const tile = `${c.regM * c.wgY}×${c.regN * c.wgX}${c.entry === 'main' ? `×${c.tileK}` : ''}`;
-  return `${c.entry} ${tile} tile, ${c.regM}×${c.regN} per invocation`;
+  const stages = c.entry === 'main' && c.stages === 2 ? ' ×2 stages' : '';
+  return `${c.entry} ${tile} tile${stages}, ${c.regM}×${c.regN} per invocation`;
+}
+
+/** The shader, entry point and shape constants of a plain matmul's configuration. */
+export function configPipeline(c: MatmulConfig): { shader: Shader; entry: string; constants: Record<string, number> } {
+  const constants: Record<string, number> = { REG_M: c.regM, REG_N: c.regN, WG_X: c.wgX, WG_Y: c.wgY };
+  if (c.entry === 'main') Object.assign(constants, { TILE_K: c.tileK, STAGES: c.stages ?? 1 });
+  return { shader: c.entry === 'subgroup' ? subgroupGemmShader : gemmShader, entry: c.entry, constants };
+}
+
+/** The largest subgroup the device may form (0 without the `subgroups` feature). */
+export function maxSubgroupSize(gpu: Gpu): number {
+  if (!gpu.device.features.has('subgroups')) return 0;
+  const info = (gpu.device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { subgroupMaxSize?: number } }).adapterInfo;
+  return info?.subgroupMaxSize ?? 0;
 }
 
 const dims = (t: Tensor) => `[${t.shape.join(', ')}]`;
 
 export function checkConfig(gpu: Gpu, c: MatmulConfig): void {
   const bad = (why: string) => new ShapeError(`matmul: config ${JSON.stringify(c)}: ${why}`);
-  if (c.entry !== 'main' && c.entry !== 'direct') throw bad(`entry must be 'main' or 'direct'`);
+  if (c.entry !== 'main' && c.entry !== 'direct' && c.entry !== 'subgroup') throw bad(`entry must be 'main', 'direct' or 'subgroup'`);
+  if (c.stages !== undefined && c.stages !== 1 && c.stages !== 2) throw bad('stages must be 1 or 2');
+  if (c.entry === 'subgroup') {
+    const width = maxSubgroupSize(gpu);
+    if (!width) throw bad("the 'subgroup' entry needs a device with the 'subgroups' feature");
+    if (c.wgX % width !== 0) throw bad(`the 'subgroup' entry needs wgX to be a multiple of the device's largest subgroup (${width}), so that a subgroup lies in one row`);
+  }
   if ((c.regM !== 4 && c.regM !== 8) || (c.regN !== 4 && c.regN !== 8)) throw bad('regM and regN must be 4 or 8');
   const limits = gpu.device.limits;
   const invocations = c.wgX * c.wgY;
   if (!Number.isInteger(c.wgX) || !Number.isInteger(c.wgY) || c.wgX < 1 || c.wgY < 1 || invocations > Math.min(256, limits.maxComputeInvocationsPerWorkgroup)) {
     throw bad('wgX·wgY must be 1..256 invocations');
   }
-  const bytes = (c.regM * c.wgY + c.regN * c.wgX) * c.tileK * 4;
+  const bytes = (c.regM * c.wgY + c.regN * c.wgX) * c.tileK * (c.stages ?? 1) * 4;
   if (c.entry === 'main' && (!Number.isInteger(c.tileK) || c.tileK < 1 || bytes > limits.maxComputeWorkgroupStorageSize)) {
     throw bad(`its tiles take ${bytes} bytes of workgroup memory, over the ${limits.maxComputeWorkgroupStorageSize} allowed`);
   }
@@ -142,7 +186,8 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
     }
   }
 
-  const config = options.config ?? matmulConfig(cpuImplementation(gpu.adapter) ?? gpu.adapter.kind, M, N, K);
+  const problem: GemmProblem = { M, N, K, transA, transB };
+  const config = options.config ?? gpu.tuning.lookup(problem) ?? defaultMatmulConfig(gpu, problem);
   checkConfig(gpu, config);
   const gridX = Math.ceil(N / (config.regN * config.wgX));
   const gridY = Math.ceil(M / (config.regM * config.wgY));
@@ -151,19 +196,16 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
     throw new ShapeError(`matmul: C [${M}, ${N}] needs ${gridY} × ${gridX} workgroups (${describeMatmulConfig(config)}), over the device's ${max} per dimension; split the rows into chunks`);
   }
   const c = out ?? gpu.empty([M, N], 'matmul:c');
+  const pipeline = configPipeline(config);
   for (const r of kRanges(K, kPerLaunch(config))) {
     gpu.run({
-      shader: gemmShader,
-      entry: config.entry,
+      shader: pipeline.shader,
+      entry: pipeline.entry,
       constants: {
         TRANS_A: Number(transA),
         TRANS_B: Number(transB),
         ...launchConstants(r, { hasBias: bias !== undefined, act: activationCode(activation), accumulate }),
-        REG_M: config.regM,
-        REG_N: config.regN,
-        WG_X: config.wgX,
-        WG_Y: config.wgY,
-        ...(config.entry === 'main' ? { TILE_K: config.tileK } : {}),
+        ...pipeline.constants,
       },
       bindings: { a, b, bias: bias ?? null, c },
       params: { M, N, K: r.end, k_begin: r.begin, ...NO_CONV },

@@ -27,6 +27,7 @@ import { UnfusedStep } from '../vae/unfused-step.js';
 import { createGuard, healthReport, recordGuard, type Guard } from '../ops/guard.js';
 import { gatherBatch, releaseSplit, uploadSplit, type Corruptions, type Resident } from './batch.js';
 import { betaAt, lrAt, type BetaSchedule, type LrSchedule } from './schedules.js';
+import { tune, type TuneOptions, type TuneReport } from '../tune/tuner.js';
 
 export interface TrainOptions extends Corruptions {
   batchSize: number;
@@ -51,6 +52,12 @@ export interface TrainOptions extends Corruptions {
    * changing nothing) after which training stops with TrainingDivergedError; default 20.
    */
   maxSkippedInRow?: number;
+  /**
+   * Kernel tuning before the first step (src/tune/tuner.ts): the step is probed for
+   * its GEMM classes, each is timed unless the store has it, then the step is
+   * captured with the choices. Default off (the defaults by adapter class).
+   */
+  tune?: TuneOptions;
 }
 
 export interface StepProgress {
@@ -223,6 +230,7 @@ export class Trainer {
     const lossEvery = Math.max(1, this.options.lossEvery ?? 10);
     if (from === 0) this.beginEpoch(epoch);
     else this.gpu.write(this.order, this.epochOrder(epoch));
+    if (!this.program && this.options.tune && this.options.tune.mode !== 'off') await this.tuneStep(this.options.tune);
     const start = performance.now();
     const pending: Promise<void>[] = [];
     let loss = NaN;
@@ -354,30 +362,46 @@ export class Trainer {
     return evaluateLoss(this.model, which === 'test' ? this.test : this.train, this.options, this.options.seed);
   }
 
+  /**
+   * Tunes the step's kernels before it is captured: a probe records the step without
+   * submitting it, which notes its GEMM classes in gpu.tuning, and the tuner times
+   * those it has no choice for. Resolves with what was timed.
+   */
+  async tuneStep(options: TuneOptions): Promise<TuneReport[]> {
+    if (this.program) throw new WebGpuVaeError('tuneStep: the step is already captured; tune before the first step');
+    this.gpu.probe('train-step probe', () => this.recordStep());
+    this.gpu.release(this.stats);
+    this.stats = null;
+    return tune(this.gpu, options);
+  }
+
   private capture(): void {
+    this.program = this.gpu.capture('train-step', () => this.recordStep());
+  }
+
+  /** Records one training step: gather, forward and loss, backward, guard, optimizer. */
+  private recordStep(): void {
     const { gpu, model } = this;
     const { rows, cols } = { rows: model.config.imageRows, cols: model.config.imageCols };
     const key = { seed: this.options.seed, step: this.rngStep, phase: 'train' } as const;
-    this.program = gpu.capture('train-step', () => {
-      const tape = new Tape(gpu);
-      const { batch, made } = gatherBatch(gpu, this.train, this.order, this.options.batchSize, this.offset, { rows, cols }, this.options, key);
-      made.forEach((t) => tape.own(t));
-      if (this.unfused) {
-        this.stats = this.unfused.record(batch.input, batch.noise);
-        axpy(gpu, 1, this.stats, this.epochSum.view([3]));
-        tape.dispose();
-        return;
-      }
-      const r = model.loss(tape, batch, { beta: this.beta });
-      this.stats = tape.keep(r.stats);
-      tape.backward(r.loss, gradRules);
-      // A parameter the loss does not reach keeps a zero gradient, never last step's.
-      for (const p of tape.unreached(model.parameters.all())) fill(gpu, p.gradView, 0);
-      // The guard decides whether the step counts; the optimizer skips one that does not.
-      recordGuard(gpu, this.guard!, model.parameters.grads, r.stats, this.epochSum);
-      this.optimizer!.step();
+    const tape = new Tape(gpu);
+    const { batch, made } = gatherBatch(gpu, this.train, this.order, this.options.batchSize, this.offset, { rows, cols }, this.options, key);
+    made.forEach((t) => tape.own(t));
+    if (this.unfused) {
+      this.stats = this.unfused.record(batch.input, batch.noise);
+      axpy(gpu, 1, this.stats, this.epochSum.view([3]));
       tape.dispose();
-    });
+      return;
+    }
+    const r = model.loss(tape, batch, { beta: this.beta });
+    this.stats = tape.keep(r.stats);
+    tape.backward(r.loss, gradRules);
+    // A parameter the loss does not reach keeps a zero gradient, never last step's.
+    for (const p of tape.unreached(model.parameters.all())) fill(gpu, p.gradView, 0);
+    // The guard decides whether the step counts; the optimizer skips one that does not.
+    recordGuard(gpu, this.guard!, model.parameters.grads, r.stats, this.epochSum);
+    this.optimizer!.step();
+    tape.dispose();
   }
 
   dispose(): void {

@@ -9,6 +9,7 @@ import type { Split } from '../data/dataset.js';
 import type { VaeConfig } from '../models/config.js';
 import { Vae } from '../models/vae.js';
 import { Trainer } from '../train/trainer.js';
+import type { TuneOptions } from '../tune/tuner.js';
 
 export interface ThroughputOptions {
   batchSize: number;
@@ -19,6 +20,8 @@ export interface ThroughputOptions {
   seed?: number;
   /** Time the unfused step (src/vae/unfused-step.ts) instead, on the same data and batches. */
   unfused?: boolean;
+  /** Tune the step's kernels before the warm-up (src/tune/tuner.ts). */
+  tune?: TuneOptions;
 }
 
 export interface Throughput {
@@ -87,6 +90,7 @@ async function openRun(gpu: Gpu, data: Split, o: ThroughputOptions): Promise<Run
     }
   };
   try {
+    if (o.tune && !o.unfused) await trainer.tuneStep(o.tune);
     for (let i = 0; i < (o.warmup ?? 5); i++) next();
     await gpu.finish();
   } catch (e) {

@@ -1,0 +1,68 @@
+// The tuner's table on one device: for each GEMM shape class met there, the matmul
+// configuration the tuner chose. src/ops/matmul.ts looks every product up here
+// first (then falls back to the defaults by adapter class), and every class looked
+// up is remembered, so that the tuner (src/tune/tuner.ts) knows what to time: the
+// first problem seen of a class stands for it.
+//
+// A class is the pair of transpositions and each dimension rounded up: to a
+// multiple of 4 up to 32 (skinny tiles are fitted to the exact side), else to a
+// power of two. So a VAE's 12 products at one batch size are 12 classes, and a batch
+// of 1000 shares the entries of 1024.
+import type { GemmProblem, MatmulConfig } from '../ops/matmul.js';
+
+export interface TunedEntry {
+  config: MatmulConfig;
+  /** Median ms per launch of the chosen and of the default configuration, as timed. */
+  ms: number;
+  defaultMs: number;
+  /** How thoroughly it was tuned ('full' replaces a 'quick' entry). */
+  mode: 'quick' | 'full';
+  /** The problem that was timed for the class. */
+  problem: GemmProblem;
+}
+
+const roundDim = (n: number) => (n <= 32 ? Math.ceil(n / 4) * 4 : 2 ** Math.ceil(Math.log2(n)));
+
+/** The shape-class key of a product, e.g. "NT 1024x512x1024" (op(A), op(B), then M x N x K). */
+export function problemKey(p: GemmProblem): string {
+  return `${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'} ${roundDim(p.M)}x${roundDim(p.N)}x${roundDim(p.K)}`;
+}
+
+export class TuningTable {
+  private readonly chosen = new Map<string, TunedEntry>();
+  /** Every class looked up, with the first problem seen of it. */
+  private readonly seen = new Map<string, GemmProblem>();
+
+  /** The tuned configuration of the problem's class, or undefined; either way the class is noted as seen. */
+  lookup(p: GemmProblem): MatmulConfig | undefined {
+    const key = problemKey(p);
+    if (!this.seen.has(key)) this.seen.set(key, { ...p });
+    return this.chosen.get(key)?.config;
+  }
+
+  /** The classes seen that a tuning run in this mode would time: those without an entry, and for 'full' those tuned only quickly. */
+  pending(mode: 'quick' | 'full'): [key: string, problem: GemmProblem][] {
+    return [...this.seen].filter(([key]) => {
+      const entry = this.chosen.get(key);
+      return !entry || (mode === 'full' && entry.mode === 'quick');
+    });
+  }
+
+  get(key: string): TunedEntry | undefined {
+    return this.chosen.get(key);
+  }
+
+  set(key: string, entry: TunedEntry): void {
+    this.chosen.set(key, entry);
+  }
+
+  entries(): [key: string, entry: TunedEntry][] {
+    return [...this.chosen];
+  }
+
+  /** Forgets every choice and every class seen (later lookups use the defaults). */
+  clear(): void {
+    this.chosen.clear();
+    this.seen.clear();
+  }
+}

@@ -1,0 +1,55 @@
+// Every configuration the tuner may pick, on any class of adapter, against the
+// float64 reference on this adapter: the CPU adapters' spaces (llvmpipe's and
+// SwiftShader's), the GPU space (tiled `main`, single and double buffered, and the
+// subgroup entry with this device's subgroup width), in both depths. Each runs a
+// shape that fills no tile exactly (rows, columns and K all ragged), with the
+// transpose combination rotating across configurations, and a bias + activation
+// epilogue on every other one; and a K long enough that `main` walks many K tiles
+// and `subgroup` many chunks, with a ragged last one.
+import { describe, expect, it } from 'vitest';
+import { checkConfig, describeMatmulConfig, maxSubgroupSize, type MatmulConfig } from '../../src/ops/matmul.js';
+import { candidateSpace } from '../../src/tune/candidates.js';
+import { testGpu } from './device.js';
+import { check, TRANSPOSES } from './matmul-check.js';
+
+const ADAPTERS = ['llvmpipe', 'swiftshader', 'gpu'] as const;
+
+describe('matmul variants the tuner may pick', async () => {
+  const gpu = await testGpu();
+  const width = maxSubgroupSize(gpu);
+  const seen = new Map<string, MatmulConfig>();
+  for (const adapter of ADAPTERS) {
+    // The space for that adapter class with this device's subgroups (0 where it has none).
+    for (const c of [...candidateSpace(adapter, width, 'quick'), ...candidateSpace(adapter, width, 'full')]) seen.set(describeMatmulConfig(c), c);
+  }
+  const runnable = [...seen.values()].filter((c) => {
+    try {
+      checkConfig(gpu, c);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
+  it('includes every entry point this device can run', () => {
+    const entries = new Set(runnable.map((c) => c.entry));
+    expect(entries.has('direct') && entries.has('main')).toBe(true);
+    expect(runnable.some((c) => c.entry === 'main' && c.stages === 2)).toBe(true);
+    // SwiftShader has the `subgroups` feature, llvmpipe does not.
+    expect(entries.has('subgroup')).toBe(gpu.device.features.has('subgroups'));
+    if (gpu.adapter.kind === 'swiftshader') expect(width).toBeGreaterThan(0);
+  });
+
+  it.each(runnable.map((c, i) => [describeMatmulConfig(c), c, i] as const))('%s', async (_name, config, i) => {
+    const t = TRANSPOSES[i % 4];
+    const tileM = config.regM * config.wgY;
+    const tileN = config.regN * config.wgX;
+    // One tile and a ragged part of the next in each direction.
+    const M = tileM + 3;
+    const N = tileN + 5;
+    // The same constants in both, so one pipeline per configuration (a tiled one takes seconds to build on SwiftShader).
+    const epilogue = i % 2 ? { bias: true, activation: 'gelu' as const } : {};
+    await check({ M, N, K: 37, entry: config.entry, ...t, config, ...epilogue });
+    await check({ M: 5, N: 7, K: 203, entry: config.entry, ...t, config, ...epilogue });
+  });
+});
