@@ -23,6 +23,14 @@ export { Tensor } from './tensor.js';
 export { ACTIVATIONS } from './ops/activation.js';
 export type { Activation } from './ops/activation.js';
 export { matmul } from './ops/matmul.js';
+// Kernel tuning: the per-device table, the tuner and its stores (src/tune/).
+export { tune, loadTuning, adapterKey, TUNE_MODES } from './tune/tuner.js';
+export type { TuneMode, TuneOptions, TuneReport } from './tune/tuner.js';
+export { TuningTable, problemKey } from './tune/table.js';
+export type { TunedEntry } from './tune/table.js';
+export { memoryStore, browserStore } from './tune/store.js';
+export type { TuneStore, TuneCache } from './tune/store.js';
+export type { TuneDepth } from './tune/candidates.js';
 export {
   channelSums, conv2d, conv2dBackwardData, conv2dBackwardWeight, convTranspose2d, convTranspose2dBackwardData, convTranspose2dBackwardWeight,
 } from './ops/conv.js';
@@ -107,7 +115,7 @@ export type { ReadbackRing } from './gpu/readback.js';
 export type { DType } from './tensor.js';
 export type { KernelCost } from './gpu/runtime.js';
 export type { Command as ProgramCommand } from './gpu/program.js';
-export type { MatmulOptions, MatmulConfig } from './ops/matmul.js';
+export type { MatmulOptions, MatmulConfig, GemmProblem } from './ops/matmul.js';
 export type { Epilogue as ConvEpilogue, Output as ConvOutput } from './ops/conv.js';
 export type { ActivationBackwardOptions } from './ops/elementwise.js';
 export type { OutOptions, AccumulateOptions, PlaceOptions, ScaledAddOptions } from './ops/features.js';

@@ -9,3 +9,4 @@ export { loadDataset, loadIdxDirectory } from './data/load.js';
 export { loadEmbeddedMnist } from './data/mnist-embedded.js';
 export { ensureDir, writeFileAtomic } from './io/files.js';
 export type { WriteSource } from './io/files.js';
+export { fileStore, defaultTuneFile } from './tune/file-store.js';

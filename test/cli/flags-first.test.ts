@@ -68,6 +68,8 @@ const cases: [string, string[], string][] = [
   ['anomaly', ['--checkpoint', run, '--out', join(dir, 'a'), '--limit-test', '1', '--class', String(absent)], `--class ${absent}: 0 of the 1 test images have that label; the ROC AUC needs images of the class and of others`],
   ['anomaly', ['--checkpoint', held, '--out', join(dir, 'a')], "the checkpoint's training.holdout_class is 12, not a class of this data (0..9); pass --class K"],
   ['bench', ['--batch', '20000'], '--batch 20000 is larger than the 9000 training images; use 9000 or less'],
+  ['bench', ['--tune', 'fast'], "--tune must be one of auto, off, quick, full, got 'fast'"],
+  ['train', ['--out', join(dir, 't'), '--tune', 'fast'], "--tune must be one of auto, off, quick, full, got 'fast'"],
   ['info', ['--adapter', 'bogus'], "--adapter must be one of auto, gpu, llvmpipe, swiftshader, got 'bogus'"],
 ];
 
