@@ -36,8 +36,9 @@
 //           are never stored. A CPU's caches do the tiling, while a barrier costs a
 //           coroutine switch per SIMD group; this ran about 2× faster than `main` on
 //           llvmpipe and SwiftShader alike.
-// src/ops/matmul.ts picks the entry point per adapter and the tiles per shape class,
-// and launches a (N / TILE_N) × (M / TILE_M) grid, refusing one over 65535 a side.
+// src/ops/matmul.ts picks the entry point and tiles (the tuner's choice for the
+// shape class on this device, src/tune/, else defaults by adapter class), and
+// launches a (N / TILE_N) × (M / TILE_M) grid, refusing one over 65535 a side.
 // Global loads are scalar: vec4 loads (where K % 4 == 0) measured no faster on
 // either CPU adapter (within 1% on llvmpipe), so they were not worth a second layout.
 //
@@ -283,33 +284,51 @@ fn gatherB(at: vec4<u32>) -> vec4<f32> {
   return vec4(b[at.x], b[at.y], b[at.z], b[at.w]);
 }
 
-@compute @workgroup_size(WG_X, WG_Y)
-fn direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+// Where an invocation's operands start in storage, for `direct` and `subgroup`:
+// op(A)[m, k] = a[m·strideAm + k·strideAk] and op(B)[k, n] = b[k·strideBk + n·strideBn],
+// so rowsA* + k·strideAk index the block's rows of op(A) at k and colsB* + k·strideBk
+// its columns of op(B). Rows and columns past the edge are clamped to the last.
+struct Operands {
+  rowsA0: vec4<u32>,
+  rowsA1: vec4<u32>,
+  colsB0: vec4<u32>,
+  colsB1: vec4<u32>,
+  strideAk: u32,
+  strideBk: u32,
+}
+
+fn operandsAt(row0: u32, col0: u32) -> Operands {
   let M = params.M;
   let N = params.N;
   let K = params.K;
+  let quad = vec4(0u, 1u, 2u, 3u);
+  let strideAm = select(K, 1u, TRANS_A);
+  let strideBn = select(1u, K, TRANS_B);
+  return Operands(
+    min(row0 + WG_Y * quad, vec4(M - 1u)) * strideAm,
+    min(row0 + WG_Y * (quad + 4u), vec4(M - 1u)) * strideAm,
+    min(col0 + WG_X * quad, vec4(N - 1u)) * strideBn,
+    min(col0 + WG_X * (quad + 4u), vec4(N - 1u)) * strideBn,
+    select(1u, M, TRANS_A),
+    select(N, 1u, TRANS_B),
+  );
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let row0 = wid.y * TILE_M + lid.y;
   let col0 = wid.x * TILE_N + lid.x;
-  let quad = vec4(0u, 1u, 2u, 3u);
-  // op(A)[m, k] = a[m·strideAm + k·strideAk]; op(B)[k, n] = b[k·strideBk + n·strideBn].
-  let strideAm = select(K, 1u, TRANS_A);
-  let strideAk = select(1u, M, TRANS_A);
-  let strideBk = select(N, 1u, TRANS_B);
-  let strideBn = select(1u, K, TRANS_B);
-  let rowsA0 = min(row0 + WG_Y * quad, vec4(M - 1u)) * strideAm;
-  let rowsA1 = min(row0 + WG_Y * (quad + 4u), vec4(M - 1u)) * strideAm;
-  let colsB0 = min(col0 + WG_X * quad, vec4(N - 1u)) * strideBn;
-  let colsB1 = min(col0 + WG_X * (quad + 4u), vec4(N - 1u)) * strideBn;
+  let o = operandsAt(row0, col0);
 
   var blk: Block;
-  for (var k = params.k_begin; k < K; k++) {
-    let ka = k * strideAk;
-    let kb = k * strideBk;
+  for (var k = params.k_begin; k < params.K; k++) {
+    let ka = k * o.strideAk;
+    let kb = k * o.strideBk;
     var a1: vec4<f32>;
     var b1: vec4<f32>;
-    if (REG_M == 8u) { a1 = gatherA(rowsA1 + ka); }
-    if (REG_N == 8u) { b1 = gatherB(colsB1 + kb); }
-    accumulate(&blk, gatherA(rowsA0 + ka), a1, gatherB(colsB0 + kb), b1);
+    if (REG_M == 8u) { a1 = gatherA(o.rowsA1 + ka); }
+    if (REG_N == 8u) { b1 = gatherB(o.colsB1 + kb); }
+    accumulate(&blk, gatherA(o.rowsA0 + ka), a1, gatherB(o.colsB0 + kb), b1);
   }
   storeBlock(blk, row0, col0);
 }

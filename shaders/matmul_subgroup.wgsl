@@ -15,7 +15,7 @@
 // second). Only plain matmuls (CONV = 0) run it. A separate file because `enable
 // subgroups` must not reach a device without the feature.
 
-import package::matmul::{params, Block, accumulate, storeBlock, gatherA, gatherB, REG_M, REG_N, WG_X, WG_Y, TILE_M, TILE_N, TRANS_A, TRANS_B};
+import package::matmul::{params, Block, accumulate, storeBlock, gatherA, gatherB, operandsAt, REG_M, REG_N, WG_X, WG_Y, TILE_M, TILE_N};
 
 enable subgroups;
 
@@ -26,38 +26,28 @@ fn subgroup(
   @builtin(subgroup_invocation_id) lane: u32,
   @builtin(subgroup_size) width: u32,
 ) {
-  let M = params.M;
-  let N = params.N;
   let K = params.K;
   let row0 = wid.y * TILE_M + lid.y;
   let col0 = wid.x * TILE_N + lid.x;
-  let quad = vec4(0u, 1u, 2u, 3u);
-  let strideAm = select(K, 1u, TRANS_A);
-  let strideAk = select(1u, M, TRANS_A);
-  let strideBk = select(N, 1u, TRANS_B);
-  let strideBn = select(1u, K, TRANS_B);
-  let rowsA0 = min(row0 + WG_Y * quad, vec4(M - 1u)) * strideAm;
-  let rowsA1 = min(row0 + WG_Y * (quad + 4u), vec4(M - 1u)) * strideAm;
-  let colsB0 = min(col0 + WG_X * quad, vec4(N - 1u)) * strideBn;
-  let colsB1 = min(col0 + WG_X * (quad + 4u), vec4(N - 1u)) * strideBn;
+  let o = operandsAt(row0, col0);
 
   var blk: Block;
   for (var k0 = params.k_begin; k0 < K; k0 += width) {
     // This lane's share: op(A) at k0 + lane (a clamped index past K, never used).
-    let ka = min(k0 + lane, K - 1u) * strideAk;
-    let mine0 = gatherA(rowsA0 + ka);
+    let ka = min(k0 + lane, K - 1u) * o.strideAk;
+    let mine0 = gatherA(o.rowsA0 + ka);
     var mine1: vec4<f32>;
-    if (REG_M == 8u) { mine1 = gatherA(rowsA1 + ka); }
+    if (REG_M == 8u) { mine1 = gatherA(o.rowsA1 + ka); }
     // The chunk's length is the same in every lane, so the shuffles stay in uniform
     // control flow.
     let count = min(width, K - k0);
     for (var j = 0u; j < count; j++) {
-      let kb = (k0 + j) * strideBk;
+      let kb = (k0 + j) * o.strideBk;
       var a1: vec4<f32>;
       var b1: vec4<f32>;
       if (REG_M == 8u) { a1 = subgroupShuffle(mine1, j); }
-      if (REG_N == 8u) { b1 = gatherB(colsB1 + kb); }
-      accumulate(&blk, subgroupShuffle(mine0, j), a1, gatherB(colsB0 + kb), b1);
+      if (REG_N == 8u) { b1 = gatherB(o.colsB1 + kb); }
+      accumulate(&blk, subgroupShuffle(mine0, j), a1, gatherB(o.colsB0 + kb), b1);
     }
   }
   storeBlock(blk, row0, col0);

@@ -11,7 +11,7 @@
 //
 //   node dist/bench-peers.js [--model dense|conv] [--adapter llvmpipe|swiftshader|both]
 //                            [--batch 128,1024] [--quick]
-//                            [--only ours,tfjs-webgpu,jax-webgpu,tfjs-cpu] [--json]
+//                            [--only ours,tfjs-webgpu,jax-webgpu,tfjs-cpu] [--tune off|quick|full] [--json]
 //
 // Prints a table per adapter and batch, then one JSON line (--json: only the line).
 import { execFileSync, spawn } from 'node:child_process';
@@ -25,6 +25,8 @@ import { grantedAdapters, installNavigatorGpu, type PeerAdapter } from './naviga
 import { addRatios, failedRow, formatTable, IMPLS, timedRow, type AdapterReport, type Impl, type Row, type RowCheck } from './report.js';
 import { compareCheck, describeComparison, oursCheck } from './check.js';
 import { referenceCheck } from './reference.js';
+import { memoryStore } from '../../src/tune/store.js';
+import { TUNE_MODES, type TuneMode } from '../../src/tune/tuner.js';
 import { createJaxConvTrainer } from './jax-conv-vae.js';
 import { createJaxTrainer } from './jax-vae.js';
 import { describeModel, MODELS, oursConfig, type BenchModel, type CheckResult, type PeerTrainer } from './spec.js';
@@ -57,9 +59,11 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
  * and one warm-up step each time, untimed; pipelines stay cached in the runtime), so
  * its rounds can interleave with the peers'.
  */
-function oursContender(gpu: Gpu, data: Split, batch: number, model: BenchModel): Contender {
+function oursContender(gpu: Gpu, data: Split, batch: number, model: BenchModel, tune: TuneMode): Contender {
   const config = oursConfig(model);
-  const measure = (stepsPerRound: number, warmup: number) => measureTrainingThroughput(gpu, data, { batchSize: batch, rounds: 1, stepsPerRound, warmup, config });
+  // Tuned once per GEMM class, in the first warm-up (the runtime keeps the table); in memory, so every bench run tunes afresh.
+  const tuning = { mode: tune, store: memoryStore() };
+  const measure = (stepsPerRound: number, warmup: number) => measureTrainingThroughput(gpu, data, { batchSize: batch, rounds: 1, stepsPerRound, warmup, config, tune: tuning });
   return {
     async warm() {
       return { estimateMs: (await measure(1, 2)).msPerStep[0], firstLoss: null };
@@ -88,6 +92,8 @@ interface BlockContext {
   reference: CheckResult;
   /** Ours' comparison with it (null: ours could not run it). */
   ours: RowCheck | null;
+  /** Ours' kernel tuning (src/tune/tuner.ts). */
+  tune: TuneMode;
 }
 
 /** A peer's trainer, checked against the float64 reference (before its first step) and wrapped for timing. */
@@ -123,7 +129,7 @@ async function block(impls: Impl[], c: BlockContext): Promise<Row[]> {
     try {
       if (impl === 'ours') {
         if (!gpu) throw new Error('no device (see the adapter error)');
-        entries.push({ key: impl, contender: oursContender(gpu, data, batch, c.model), warmSteps: 3, extraPerRound: 1 });
+        entries.push({ key: impl, contender: oursContender(gpu, data, batch, c.model, c.tune), warmSteps: 3, extraPerRound: 1 });
       } else entries.push(await peerEntry(impl, c, checks));
     } catch (e) {
       rows.set(impl, failedRow(impl, batch, message(e)));
@@ -147,7 +153,7 @@ async function block(impls: Impl[], c: BlockContext): Promise<Row[]> {
 }
 
 /** Every implementation at every batch on one adapter, in this process. */
-async function runAdapter(adapter: PeerAdapter, model: BenchModel, batches: number[], impls: Impl[], o: MeasureOptions, unsafe: boolean): Promise<AdapterReport> {
+async function runAdapter(adapter: PeerAdapter, model: BenchModel, batches: number[], impls: Impl[], o: MeasureOptions, unsafe: boolean, tune: TuneMode): Promise<AdapterReport> {
   // First: it sets the environment the driver is chosen by, for ours and the peers.
   installNavigatorGpu(adapter, unsafe);
   const data = loadEmbeddedMnist();
@@ -179,7 +185,7 @@ async function runAdapter(adapter: PeerAdapter, model: BenchModel, batches: numb
         log(`${adapter} batch ${batch}: check ours could not run: ${message(e)}`);
       }
     }
-    const c: BlockContext = { gpu, data, batch, model, o, reference, ours };
+    const c: BlockContext = { gpu, data, batch, model, o, reference, ours, tune };
     log(`${adapter} batch ${batch}: ${onWebGpu.join(', ')} interleaved ...`);
     const rows = onWebGpu.length ? await block(onWebGpu, c) : [];
     if (impls.includes('tfjs-cpu')) {
@@ -229,6 +235,7 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       unsafe: { type: 'boolean', default: false },
+      tune: { type: 'string', default: 'off' },
     },
   });
   if (!(MODELS as readonly string[]).includes(values.model)) throw new Error(`--model ${values.model}: choose ${MODELS.join(' or ')}`);
@@ -240,12 +247,14 @@ async function main(): Promise<void> {
   const impls = values.only.split(',') as Impl[];
   for (const i of impls) if (!IMPLS.includes(i)) throw new Error(`--only ${i}: choose from ${IMPLS.join(', ')}`);
   const o = values.quick ? QUICK : FULL;
+  if (!(TUNE_MODES as readonly string[]).includes(values.tune)) throw new Error(`--tune ${values.tune}: choose ${TUNE_MODES.join(', ')}`);
+  const tune = values.tune as TuneMode;
 
   const started = new Date();
   let reports: AdapterReport[];
-  if (adapters.length === 1) reports = [await runAdapter(adapters[0] as PeerAdapter, model, batches, impls, o, values.unsafe)];
+  if (adapters.length === 1) reports = [await runAdapter(adapters[0] as PeerAdapter, model, batches, impls, o, values.unsafe, tune)];
   else {
-    const passOn = ['--model', model, '--batch', values.batch, '--only', values.only, ...(values.quick ? ['--quick'] : []), ...(values.unsafe ? ['--unsafe'] : [])];
+    const passOn = ['--model', model, '--batch', values.batch, '--only', values.only, ...(values.quick ? ['--quick'] : []), ...(values.unsafe ? ['--unsafe'] : []), '--tune', tune];
     reports = [];
     for (const a of adapters) reports.push(await runChild(a as PeerAdapter, passOn));
   }
@@ -258,6 +267,7 @@ async function main(): Promise<void> {
     model_description: describeModel(model),
     quick: values.quick,
     unsafe: values.unsafe,
+    tune,
     adapters: reports,
   };
   if (!values.json) process.stdout.write(formatTable(reports, describeModel(model)) + '\n');

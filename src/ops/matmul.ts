@@ -1,8 +1,10 @@
 // C = act(op(A)·op(B) + bias), or C += op(A)·op(B) for gradient accumulation
-// (shaders/matmul.wgsl). The kernel configuration is picked per adapter and shape
-// class: CPU adapters run the `direct` entry point (no workgroup memory, about twice
-// as fast there), GPUs the tiled `main`; and a skinny side (M or N of 1..32, as in
-// a VAE's latent layers) gets a tile that fits it instead of a mostly padded one.
+// (shaders/matmul.wgsl). The kernel configuration is, in order: the caller's
+// `config`; the tuner's choice for this shape class on this device (gpu.tuning,
+// src/tune/); the default by adapter class: CPU adapters run the `direct` entry point
+// (no workgroup memory, about twice as fast there), GPUs the tiled `main`; and a
+// skinny side (M or N of 1..32, as in a VAE's latent layers) gets a tile that fits
+// it instead of a mostly padded one.
 import src, { reflection } from '../../shaders/matmul.wgsl';
 import subgroupSrc, { reflection as subgroupReflection } from '../../shaders/matmul_subgroup.wgsl';
 import { ShapeError } from '../gpu/errors.js';

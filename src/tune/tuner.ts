@@ -103,7 +103,12 @@ export async function tune(gpu: Gpu, options: TuneOptions): Promise<TuneReport[]
     const cache = await options.store.load();
     const key = adapterKey(gpu);
     cache[key] = { ...cache[key], ...fresh };
-    await options.store.save(cache);
+    try {
+      await options.store.save(cache);
+    } catch (e) {
+      // A read-only cache directory costs the next run a tuning, not this run its result.
+      options.log?.(`webgpu-vae: could not keep the tuning in ${options.store.where} (${e instanceof Error ? e.message : String(e)}); the next run tunes again`);
+    }
   }
   return reports;
 }

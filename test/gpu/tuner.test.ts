@@ -147,6 +147,18 @@ describe('tuner', () => {
   });
 });
 
+describe('shape classes', () => {
+  it('round skinny sides to a multiple of 4 and the rest to a power of two, per transposition', () => {
+    expect(problemKey({ M: 128, N: 20, K: 400, transA: false, transB: true })).toBe('NT 128x20x512');
+    expect(problemKey({ M: 1000, N: 784, K: 33, transA: true, transB: false })).toBe('TN 1024x1024x64');
+    expect(problemKey({ M: 1, N: 32, K: 5, transA: false, transB: false })).toBe('NN 4x32x8');
+    // The same class: a batch of 1000 shares the choices of 1024; a different transposition does not.
+    const a = { M: 1000, N: 400, K: 784, transA: false, transB: true };
+    expect(problemKey(a)).toBe(problemKey({ ...a, M: 1024 }));
+    expect(problemKey(a)).not.toBe(problemKey({ ...a, transB: false }));
+  });
+});
+
 describe('tuning file store', () => {
   it('lives in $XDG_CACHE_HOME/webgpu-vae, else ~/.cache/webgpu-vae', () => {
     expect(defaultTuneFile({ XDG_CACHE_HOME: '/x/cache' })).toBe('/x/cache/webgpu-vae/tuning.json');
