@@ -330,8 +330,7 @@ export class Gpu {
     const program = this.capture(label, body);
     this.endPass();
     this.encoder = null;
-    for (const u of this.transientUniforms) this.pool.release(u);
-    this.transientUniforms = [];
+    this.releaseTransients();
     this.disposeProgram(program);
   }
 
@@ -390,6 +389,11 @@ export class Gpu {
     this.log.scoped('submitting recorded kernels', () => this.device.queue.submit([encoder.finish()]));
     this.submits += 1;
     this.encoder = null;
+    this.releaseTransients();
+  }
+
+  /** Gives back the uniforms of dispatches recorded since the last flush (their encoder is submitted or dropped). */
+  private releaseTransients(): void {
     for (const u of this.transientUniforms) this.pool.release(u);
     this.transientUniforms = [];
   }

@@ -13,7 +13,7 @@ import { cpuImplementation } from '../gpu/describe.js';
 import type { Gpu } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
 import { activationCode, type Activation } from './activation.js';
-import { checkConfig, describeMatmulConfig, gemmShader, matmulConfig, type MatmulConfig } from './matmul.js';
+import { checkConfig, configPipeline, describeMatmulConfig, gemmShader, matmulConfig, type MatmulConfig } from './matmul.js';
 import { kPerLaunch, kRanges, launchConstants } from './gemm-split.js';
 import { sumCols, sumRows } from './reduce.js';
 
@@ -195,11 +195,7 @@ function convGemm(gpu: Gpu, c: GemmCall): Tensor {
         constants: {
           ...launchConstants(r, { hasBias: bias !== undefined, act: activationCode(activation), accumulate }),
           CONV: MODE_CODE[c.mode],
-          REG_M: config.regM,
-          REG_N: config.regN,
-          WG_X: config.wgX,
-          WG_Y: config.wgY,
-          ...(config.entry === 'main' ? { TILE_K: config.tileK, STAGES: config.stages ?? 1 } : {}),
+          ...configPipeline(config).constants,
         },
         bindings: { a: c.image, b: c.other, bias: bias ?? null, c: y },
         params: {

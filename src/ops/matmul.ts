@@ -126,7 +126,7 @@ export function describeMatmulConfig(c: MatmulConfig): string {
   return `${c.entry} ${tile} tile${stages}, ${c.regM}×${c.regN} per invocation`;
 }
 
-/** The shader, entry point and shape constants of a plain matmul's configuration. */
+/** The shader, entry point and shape constants of a plain matmul's configuration (the conv GEMMs take the constants and their own entries). */
 export function configPipeline(c: MatmulConfig): { shader: Shader; entry: string; constants: Record<string, number> } {
   const constants: Record<string, number> = { REG_M: c.regM, REG_N: c.regN, WG_X: c.wgX, WG_Y: c.wgY };
   if (c.entry === 'main') Object.assign(constants, { TILE_K: c.tileK, STAGES: c.stages ?? 1 });

@@ -7,6 +7,7 @@
 import type { Gpu } from '../gpu/runtime.js';
 import { matmul, type GemmProblem, type MatmulConfig } from '../ops/matmul.js';
 import type { Tensor } from '../tensor.js';
+import { median } from '../vae/step-profile.js';
 
 export interface TimingBudget {
   /** Rounds at most (at least one is always run). */
@@ -64,10 +65,4 @@ function makeOperands(gpu: Gpu, p: GemmProblem): { a: Tensor; b: Tensor; c: Tens
   const a = gpu.upload(fill(p.M * p.K), p.transA ? [p.K, p.M] : [p.M, p.K], 'tune.a');
   const b = gpu.upload(fill(p.K * p.N), p.transB ? [p.N, p.K] : [p.K, p.N], 'tune.b');
   return { a, b, c: gpu.empty([p.M, p.N], 'tune.c') };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((x, y) => x - y);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
