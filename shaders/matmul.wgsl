@@ -99,6 +99,9 @@ override ACT: u32 = 0u;
 override ACCUMULATE: bool = false;
 // 0: a plain matmul; 1, 2, 3: the convolution GEMMs CONV_FORWARD, CONV_DATA, CONV_WEIGHT.
 override CONV: u32 = 0u;
+// CONV_FORWARD's weight stored [C·kh·kw, O] instead of Conv2d's [O, C·kh·kw]: a
+// transposed conv's weight [Cin, Cout·kh·kw] read as a 1×1 conv's (see col2im).
+override CONV_B_KN: bool = false;
 
 // Register block (4 or 8 each), invocations along N (x) and M (y), K step of `main`.
 override REG_M: u32 = 8u;
@@ -364,7 +367,9 @@ fn direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
 // (h mod stride, w mod stride); within a class the reaching taps are every
 // tap_step-th, from cls_tap0, and their source rows step by src_step, so no tap is
 // read as a zero and no index needs a division by the stride (a stride-2 layer
-// read 4× the taps and ran ~10× slower when it masked them).
+// read 4× the taps and ran ~10× slower when it masked them). With few output
+// channels (src/ops/conv.ts says how few) CONV_DATA runs instead as a 1×1
+// CONV_FORWARD to C·kh·kw columns, summed by shaders/col2im.wgsl.
 
 const CONV_FORWARD: u32 = 1u;
 const CONV_DATA: u32 = 2u;
@@ -437,7 +442,7 @@ fn kPartAt(cur: vec3<u32>) -> vec3<i32> {
 fn groupB() -> u32 {
   if (CONV == CONV_WEIGHT) { return params.grid_h * params.grid_w; }
   if (CONV == CONV_DATA) { return params.kernel_h * params.kernel_w; }
-  return params.K;
+  return select(params.K, 1u, CONV_B_KN);
 }
 
 // A position's part of B's index (its column's part is n·groupB()).
@@ -448,7 +453,8 @@ fn kBAt(cur: vec3<u32>) -> u32 {
     let ij = params.cls_tap0 + params.tap_step * cur.yz;
     return cur.x * params.N * groupB() + ij.x * params.kernel_w + ij.y;
   }
-  return (cur.x * params.kernel_h + cur.y) * params.kernel_w + cur.z;
+  let k = (cur.x * params.kernel_h + cur.y) * params.kernel_w + cur.z;
+  return select(k, k * params.N, CONV_B_KN);
 }
 
 // The image at (base, h, w), zero in the padding; an index is only formed for a

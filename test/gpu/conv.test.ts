@@ -4,7 +4,8 @@
 // entry points (`conv_direct`, which the CPU adapters run, and the tiled `main` that
 // GPUs run), on awkward shapes: odd sizes, 1x1, 2x3, 3x3 and 5x5 kernels, stride 1
 // to 3, padding 0 to 2, dilation 2 (also with stride 2), output padding, batch 1 and 7, channels 1, 3
-// and 33.
+// and 33. Up to 8 output channels, CONV_DATA (a conv's dx, a transposed conv's
+// forward) runs by columns and col2im; the shapes have both sides of that line.
 import { describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu/runtime.js';
 import type { Activation } from '../../src/ops/activation.js';
@@ -72,6 +73,9 @@ async function check(s: ConvTransposeShape, entry: Entry, activation: Activation
   const grad = conv2dGradRef(xData, wData, gData, s);
   const dx = conv2dBackwardData(gpu, g, w, [s.H, s.W], { ...geom, config: cfg(s.B * s.H * s.W, s.C, s.O * s.kh * s.kw) });
   assertClose(await gpu.read(dx), grad.dx, tolerance(grad.dxAbs, grad.dx, s.O * s.kh * s.kw, false), `conv2d dx ${name}`);
+  // Up to 8 channels (C here) dx goes by columns and col2im (src/ops/conv.ts), beyond by the class GEMMs: both accumulate.
+  conv2dBackwardData(gpu, g, w, [s.H, s.W], { ...geom, out: dx, accumulate: true, config: cfg(s.B * s.H * s.W, s.C, s.O * s.kh * s.kw) });
+  assertClose(await gpu.read(dx), grad.dx.map((v) => 2 * v), tolerance(grad.dxAbs.map((v) => 2 * v), grad.dx, s.O * s.kh * s.kw + 1, false), `conv2d dx accumulated ${name}`);
   const K = s.B * Ho * Wo;
   const dw = conv2dBackwardWeight(gpu, x, g, [s.kh, s.kw], { ...geom, config: cfg(Kf, s.O, K) });
   assertClose(await gpu.read(dw), grad.dw, tolerance(grad.dwAbs, grad.dw, K, false), `conv2d dw ${name}`);
