@@ -14,6 +14,12 @@ export interface BenchCase {
   bytes?: number;
   launch: () => void;
   free: () => void;
+  /**
+   * A case to compare this one with (a conv GEMM's same-shape matmul): the runner
+   * times the two in alternating launches and reports the median of the per-pair
+   * rate ratios, which a noisy machine moves far less than two separate medians.
+   */
+  versus?: BenchCase;
 }
 
 export type BenchFamily = (gpu: Gpu, options: { quick: boolean }) => BenchCase[];

@@ -1,9 +1,9 @@
 // Conv benchmark on the conv VAE's layers (src/models/conv.ts, channels 32,64) at
 // batch 128 (and 1024 unless --quick): every GEMM a training step runs, forward,
 // input gradient and weight gradient of each Conv2d and ConvTranspose2d, each beside
-// a plain matmul of the same M, N, K (the same multiply-adds, dense operands), so
-// the table shows what the implicit im2col and the NCHW scatter cost against the
-// matmul's rate. FLOPs count useful multiply-adds: a transposed conv's taps that
+// a plain matmul of the same M, N, K (the same multiply-adds, dense operands), timed
+// in alternation with it, so the table's ratio shows what the implicit im2col and
+// the NCHW scatter cost against the matmul's rate. FLOPs count useful multiply-adds: a transposed conv's taps that
 // reach its output (its CONV_DATA classes read only those).
 import type { Gpu } from '../src/gpu/runtime.js';
 import { conv2d, conv2dBackwardData, conv2dBackwardWeight, convTranspose2d, convTranspose2dBackwardData, convTranspose2dBackwardWeight } from '../src/ops/conv.js';
@@ -51,7 +51,7 @@ function cases(gpu: Gpu, batch: number, l: ConvLayer): BenchCase[] {
       bytes: undefined,
       flops: 2 * M * N * K,
     };
-    return [conv, twin];
+    return [{ ...conv, versus: twin }];
   };
   const bigPixels = batch * l.big * l.big, smallPixels = batch * l.small * l.small;
   // The GEMM of the kernel that reads the big side's taps (forward of a conv, dx of a transposed conv) ...
