@@ -382,25 +382,30 @@ fn gridPixel(b: u32, y: u32, x: u32) -> vec3<i32> {
   return vec3(i32(b * params.src_c * params.src_h * params.src_w), i32(y) * s - pad, i32(x) * s - pad);
 }
 
+// (n / d, n % d) with one division: the CPU adapters divide lane by lane, and
+// SwiftShader does not merge a division and a remainder of the same operands.
+fn divmod(n: u32, d: u32) -> vec2<u32> {
+  let q = n / d;
+  return vec2(q, n - q * d);
+}
+
 // A row's part: pixel m = (b, y, x) of the grid (CONV_FORWARD), of the class grid
 // (CONV_DATA: h, w are the source position of the class's first tap), or tap
 // m = (c, i, j) (CONV_WEIGHT: channel offset, dh, dw).
 fn rowPart(m: u32) -> vec3<i32> {
   if (CONV == CONV_WEIGHT) {
-    let kk = params.kernel_h * params.kernel_w;
-    let t = m % kk;
-    let d = i32(params.dilation);
-    return vec3(i32((m / kk) * params.src_h * params.src_w), i32(t / params.kernel_w) * d, i32(t % params.kernel_w) * d);
+    let ct = divmod(m, params.kernel_h * params.kernel_w);
+    let ij = vec2<i32>(divmod(ct.y, params.kernel_w)) * i32(params.dilation);
+    return vec3(i32(ct.x * params.src_h * params.src_w), ij.x, ij.y);
   }
   if (CONV == CONV_DATA) {
-    let area = params.cls_grid.x * params.cls_grid.y;
-    let p = m % area;
-    let at = params.cls_src0 + vec2(i32(p / params.cls_grid.y), i32(p % params.cls_grid.y));
-    return vec3(i32((m / area) * params.src_c * params.src_h * params.src_w), at.x, at.y);
+    let bp = divmod(m, params.cls_grid.x * params.cls_grid.y);
+    let at = params.cls_src0 + vec2<i32>(divmod(bp.y, params.cls_grid.y));
+    return vec3(i32(bp.x * params.src_c * params.src_h * params.src_w), at.x, at.y);
   }
-  let area = params.grid_h * params.grid_w;
-  let p = m % area;
-  return gridPixel(m / area, p / params.grid_w, p % params.grid_w);
+  let bp = divmod(m, params.grid_h * params.grid_w);
+  let yx = divmod(bp.y, params.grid_w);
+  return gridPixel(bp.x, yx.x, yx.y);
 }
 
 // The K loop's position as counters (outer, mid, inner): the tap (c, i, j) for
@@ -414,8 +419,8 @@ fn kExtent() -> vec2<u32> {
 
 fn cursorOf(k: u32) -> vec3<u32> {
   let e = kExtent();
-  let t = k % (e.x * e.y);
-  return vec3(k / (e.x * e.y), t / e.y, t % e.y);
+  let ot = divmod(k, e.x * e.y);
+  return vec3(ot.x, divmod(ot.y, e.y));
 }
 
 // The next position; `select`, not branches (see im2col).
@@ -460,15 +465,26 @@ fn kBAt(cur: vec3<u32>) -> u32 {
 // The image at (base, h, w), zero in the padding; an index is only formed for a
 // pixel inside the image. The conditions combine with `&`, not `&&`:
 // short-circuiting would be control flow, which the CPU adapters run as masked
-// SIMD branches (SwiftShader took minutes to compile the kernel that way).
+// SIMD branches (SwiftShader took minutes to compile the kernel that way). A
+// negative h or w wraps to a huge u32, so one unsigned comparison per axis checks
+// both sides.
+fn inImage(h: vec4<i32>, w: vec4<i32>) -> vec4<bool> {
+  return (vec4<u32>(h) < vec4(params.src_h)) & (vec4<u32>(w) < vec4(params.src_w));
+}
+
 fn im2col(base: i32, h: i32, w: i32) -> f32 {
-  let inside = (h >= 0) & (w >= 0) & (h < i32(params.src_h)) & (w < i32(params.src_w));
+  let inside = (u32(h) < params.src_h) & (u32(w) < params.src_w);
   let v = a[u32(select(0, base + h * i32(params.src_w) + w, inside))];
   return select(0.0, v, inside);
 }
 
-fn im2col4(base: vec4<i32>, h: vec4<i32>, w: vec4<i32>) -> vec4<f32> {
-  return vec4(im2col(base.x, h.x, w.x), im2col(base.y, h.y, w.y), im2col(base.z, h.z, w.z), im2col(base.w, h.w, w.w));
+// Four rows' values at one k: `at` is each element's index (the row's and the k
+// position's parts summed, so no multiply per element), h and w its place for the
+// padding test.
+fn im2col4(at: vec4<i32>, h: vec4<i32>, w: vec4<i32>) -> vec4<f32> {
+  let inside = inImage(h, w);
+  let i = vec4<u32>(select(vec4(0), at, inside));
+  return select(vec4(0.0), vec4(a[i.x], a[i.y], a[i.z], a[i.w]), inside);
 }
 
 // Where C[row, col] is stored, rowOut(row) + colOut(col): row-major for the
@@ -479,12 +495,12 @@ fn rowOut(row: u32) -> u32 {
   if (CONV == CONV_WEIGHT) { return row; }
   let area = params.grid_h * params.grid_w;
   if (CONV == CONV_DATA) {
-    let cls = params.cls_grid.x * params.cls_grid.y;
-    let p = row % cls;
-    let at = params.cls_first + params.stride * vec2(p / params.cls_grid.y, p % params.cls_grid.y);
-    return (row / cls) * params.N * area + at.x * params.grid_w + at.y;
+    let bp = divmod(row, params.cls_grid.x * params.cls_grid.y);
+    let at = params.cls_first + params.stride * divmod(bp.y, params.cls_grid.y);
+    return bp.x * params.N * area + at.x * params.grid_w + at.y;
   }
-  return (row / area) * params.N * area + row % area;
+  let bp = divmod(row, area);
+  return bp.x * params.N * area + bp.y;
 }
 
 fn colOut(col: u32) -> u32 {
@@ -493,9 +509,10 @@ fn colOut(col: u32) -> u32 {
   return col * params.grid_h * params.grid_w;
 }
 
-// The row parts of four rows, as three vectors (base, h, w).
+// The row parts of four rows: each one's index part (base + h·src_w + w) and its
+// (h, w) for the padding test.
 struct Rows4 {
-  base: vec4<i32>,
+  at: vec4<i32>,
   h: vec4<i32>,
   w: vec4<i32>,
 }
@@ -506,11 +523,14 @@ fn rows4(first: u32, step: u32) -> Rows4 {
   let r1 = rowPart(min(first + step, last));
   let r2 = rowPart(min(first + 2u * step, last));
   let r3 = rowPart(min(first + 3u * step, last));
-  return Rows4(vec4(r0.x, r1.x, r2.x, r3.x), vec4(r0.y, r1.y, r2.y, r3.y), vec4(r0.z, r1.z, r2.z, r3.z));
+  let h = vec4(r0.y, r1.y, r2.y, r3.y);
+  let w = vec4(r0.z, r1.z, r2.z, r3.z);
+  return Rows4(vec4(r0.x, r1.x, r2.x, r3.x) + h * i32(params.src_w) + w, h, w);
 }
 
-fn convA4(r: Rows4, kp: vec3<i32>) -> vec4<f32> {
-  return im2col4(r.base + kp.x, r.h + kp.y, r.w + kp.z);
+// kp is the k position's part (offset, dh, dw), kAt its index part.
+fn convA4(r: Rows4, kp: vec3<i32>, kAt: i32) -> vec4<f32> {
+  return im2col4(r.at + kAt, r.h + kp.y, r.w + kp.z);
 }
 
 // conv_direct: the `direct` entry's loop for a convolution GEMM (CONV 1..3): no
@@ -532,13 +552,14 @@ fn conv_direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_
   var cur = cursorOf(params.k_begin);
   for (var k = params.k_begin; k < params.K; k++) {
     let kp = kPartAt(cur);
+    let kAt = kp.x + kp.y * i32(params.src_w) + kp.z;
     let kb = kBAt(cur);
     cur = advance(cur);
     var a1: vec4<f32>;
     var b1: vec4<f32>;
-    if (REG_M == 8u) { a1 = convA4(rowsA1, kp); }
+    if (REG_M == 8u) { a1 = convA4(rowsA1, kp, kAt); }
     if (REG_N == 8u) { b1 = gatherB(colsB1 + kb); }
-    accumulate(&blk, convA4(rowsA0, kp), a1, gatherB(colsB0 + kb), b1);
+    accumulate(&blk, convA4(rowsA0, kp, kAt), a1, gatherB(colsB0 + kb), b1);
   }
   storeBlock(blk, row0, col0);
 }
