@@ -22,7 +22,13 @@ export interface BenchCase {
   versus?: BenchCase;
 }
 
-export type BenchFamily = (gpu: Gpu, options: { quick: boolean }) => BenchCase[];
+export interface BenchOptions {
+  quick: boolean;
+  /** Sides of extra square matmuls (`--square 4096`: the GPU's headline product). */
+  square: number[];
+}
+
+export type BenchFamily = (gpu: Gpu, options: BenchOptions) => BenchCase[];
 
 /**
  * A case whose tensors are allocated at its first launch (the runner's warm-up) and

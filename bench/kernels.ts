@@ -6,9 +6,15 @@
 //
 //   npm run bench -- [--adapter auto|gpu|llvmpipe|swiftshader] [--quick] [--json]
 //                    [--filter TEXT] [--budget-ms MS (per case; default 1500, quick 300)]
+//                    [--square N[,N...] (extra N³ matmuls)] [--tune off|quick|full]
+// With --tune, every selected case runs once, the tuner times the matmul shape
+// classes they used (src/tune/, in memory only), and the timing uses its choices,
+// which the table's header lists and the JSON's `tuned` holds.
 import { parseArgs } from 'node:util';
 import { createNodeGpu, type AdapterChoice } from '../src/gpu/node-device.js';
 import type { Gpu } from '../src/gpu/runtime.js';
+import { describeMatmulConfig } from '../src/ops/matmul.js';
+import { TUNE_MODES, tune, type TuneMode } from '../src/tune/tuner.js';
 import type { BenchCase, BenchFamily } from './case.js';
 import { adamBench } from './adam.js';
 import { convBench } from './conv.js';
@@ -93,33 +99,47 @@ async function main() {
       json: { type: 'boolean', default: false },
       filter: { type: 'string' },
       'budget-ms': { type: 'string' },
+      square: { type: 'string', default: '' },
+      tune: { type: 'string', default: 'off' },
     },
   });
   const gpu = await createNodeGpu({ adapter: values.adapter as AdapterChoice });
   const timer = gpu.canProfile ? 'gpu-timestamp' : 'cpu-wall';
   const budgetMs = values['budget-ms'] !== undefined ? Number(values['budget-ms']) : values.quick ? 300 : 1500;
   if (!(budgetMs > 0)) throw new Error(`--budget-ms must be a positive number of milliseconds, got '${values['budget-ms']}'`);
-  const results: Result[] = [];
-  for (const family of families) {
-    for (const c of family(gpu, { quick: values.quick! })) {
-      if (values.filter && !`${c.family} ${c.name}`.includes(values.filter)) {
-        c.free();
-        continue;
+  const square = values.square ? values.square.split(',').map(Number) : [];
+  if (square.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--square takes positive integers, got '${values.square}'`);
+  const mode = values.tune as TuneMode;
+  if (!TUNE_MODES.includes(mode)) throw new Error(`--tune must be one of ${TUNE_MODES.join(', ')}, got '${values.tune}'`);
+  const selected = families.flatMap((family) => family(gpu, { quick: values.quick!, square })).filter((c) => !values.filter || `${c.family} ${c.name}`.includes(values.filter));
+  if (mode !== 'off') {
+    // One launch each records the shape classes looked up; then they are tuned.
+    for (const c of selected) {
+      for (const t of c.versus ? [c, c.versus] : [c]) {
+        t.launch();
+        await gpu.finish();
+        t.free();
       }
-      const timed = c.versus ? [c, c.versus] : [c];
-      const times = await time(gpu, timed, budgetMs);
-      const rows = timed.map((t, i) => result(t, times[i]));
-      if (c.versus) {
-        const pairs = times[0].map((ms, i) => work(c) / ms / (work(c.versus!) / times[1][i]));
-        rows[0].versus = { name: c.versus.name, ratio: median(pairs) };
-      }
-      results.push(...rows);
-      for (const t of timed) t.free();
-      if (!values.json) for (const r of rows) process.stderr.write(`  ${r.family} ${r.name}: ${r.ms.toFixed(3)} ms\n`);
     }
+    await tune(gpu, { mode, log: values.json ? null : (line) => process.stderr.write(`${line}\n`) });
   }
-  const report = { date: new Date().toISOString(), adapter: gpu.adapter, timer, quick: values.quick, results };
-  if (!values.json) console.log(`\nadapter: ${gpu.adapter.name} (${gpu.adapter.kind}, ${gpu.adapter.featureLevel}); timer: ${timer}\n\n${table(results)}\n`);
+  const results: Result[] = [];
+  for (const c of selected) {
+    const timed = c.versus ? [c, c.versus] : [c];
+    const times = await time(gpu, timed, budgetMs);
+    const rows = timed.map((t, i) => result(t, times[i]));
+    if (c.versus) {
+      const pairs = times[0].map((ms, i) => work(c) / ms / (work(c.versus!) / times[1][i]));
+      rows[0].versus = { name: c.versus.name, ratio: median(pairs) };
+    }
+    results.push(...rows);
+    for (const t of timed) t.free();
+    if (!values.json) for (const r of rows) process.stderr.write(`  ${r.family} ${r.name}: ${r.ms.toFixed(3)} ms\n`);
+  }
+  const tuned = gpu.tuning.entries().map(([key, e]) => ({ key, config: describeMatmulConfig(e.config), ms: e.ms, default_ms: e.defaultMs }));
+  const report = { date: new Date().toISOString(), adapter: gpu.adapter, timer, quick: values.quick, tune: mode, tuned, results };
+  const tunedLines = tuned.map((t) => `tuned ${t.key}: ${t.config}\n`).join('');
+  if (!values.json) console.log(`\nadapter: ${gpu.adapter.name} (${gpu.adapter.kind}, ${gpu.adapter.featureLevel}); timer: ${timer}; tune: ${mode}\n${tunedLines}\n${table(results)}\n`);
   console.log(JSON.stringify(report));
   gpu.destroy();
   gpu.device.destroy();

@@ -1,5 +1,5 @@
 // Matmul benchmark on the VAE's layer shapes (784 → 400 → 20 → 400 → 784) at batch
-// 128 and 1024, plus 1024³. Each Linear layer y = x·Wᵀ + b (W stored [out, in])
+// 128 and 1024, plus 1024³ and any `--square N` (N³, e.g. 4096 on a GPU). Each Linear layer y = x·Wᵀ + b (W stored [out, in])
 // has three products: forward x·Wᵀ (transB, with the fused bias), input gradient
 // dx = dy·W (plain) and weight gradient dW = dyᵀ·x (transA, K = batch). Names give
 // the stored shapes (ᵀ marks a transposed operand) and the kernel configuration the
@@ -58,7 +58,7 @@ function matmulCase(gpu: Gpu, p: Product): BenchCase {
   };
 }
 
-export const matmulBench: BenchFamily = (gpu, { quick }) => {
+export const matmulBench: BenchFamily = (gpu, { quick, square }) => {
   const products: Product[] = [];
   for (const batch of quick ? [128] : [128, 1024]) {
     for (const [layer, inputs, outputs] of LAYERS) {
@@ -69,6 +69,6 @@ export const matmulBench: BenchFamily = (gpu, { quick }) => {
       );
     }
   }
-  if (!quick) products.push({ name: 'square', a: [1024, 1024], b: [1024, 1024] });
+  for (const n of quick ? square : [1024, ...square]) products.push({ name: 'square', a: [n, n], b: [n, n] });
   return products.map((p) => matmulCase(gpu, p));
 };

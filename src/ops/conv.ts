@@ -13,7 +13,7 @@ import { cpuImplementation } from '../gpu/describe.js';
 import type { Gpu } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
 import { activationCode, type Activation } from './activation.js';
-import { checkConfig, configPipeline, describeMatmulConfig, gemmShader, matmulConfig, type MatmulConfig } from './matmul.js';
+import { checkConfig, configPipeline, describeMatmulConfig, gemmShader, matmulConfig, type GemmProblem, type MatmulConfig } from './matmul.js';
 import { kPerLaunch, kRanges, launchConstants } from './gemm-split.js';
 import { col2im } from './col2im.js';
 import { sumCols, sumRows } from './reduce.js';
@@ -80,12 +80,12 @@ function nchw(op: string, what: string, t: Tensor): [number, number, number, num
   return t.shape as unknown as [number, number, number, number];
 }
 
-/** One convolution GEMM. `image` is the im2col operand's tensor, `other` the B operand. */
-interface GemmCall {
-  op: string;
+/** A convolution GEMM without its tensors: what the tuner keys and replays (src/tune/). */
+export interface ConvGemmShape {
   mode: Mode;
-  image: Tensor;
-  other: Tensor;
+  /** The im2col operand's and the B operand's shapes. */
+  imageShape: number[];
+  otherShape: number[];
   /** The result's shape; C's rows, columns and depth follow from the mode. */
   outShape: number[];
   M: number;
@@ -95,10 +95,29 @@ interface GemmCall {
   src: [number, number, number];
   kernel: [number, number];
   g: Required<ConvGeometry>;
-  epilogue: Epilogue;
-  output: Output;
   /** CONV_FORWARD's weight is stored [K, N] (CONV_B_KN): a transposed conv's weight read as a 1×1 conv's. */
   weightKN?: boolean;
+}
+
+/** One convolution GEMM. `image` is the im2col operand's tensor, `other` the B operand. */
+interface GemmCall extends Omit<ConvGemmShape, 'imageShape' | 'otherShape'> {
+  op: string;
+  image: Tensor;
+  other: Tensor;
+  epilogue: Epilogue;
+  output: Output;
+}
+
+/** The tuner's view of a call. */
+function problemOf(c: GemmCall): GemmProblem {
+  const { mode, outShape, M, N, K, grid, src, kernel, g, weightKN } = c;
+  return { M, N, K, transA: false, transB: false, conv: { mode, imageShape: [...c.image.shape], otherShape: [...c.other.shape], outShape, M, N, K, grid, src, kernel, g, weightKN } };
+}
+
+/** Runs a conv GEMM of this shape into `out` with a given configuration (the tuner's timing). */
+export function runConvGemm(gpu: Gpu, shape: ConvGemmShape, image: Tensor, other: Tensor, out: Tensor, config: MatmulConfig): void {
+  const { imageShape: _image, otherShape: _other, ...call } = shape;
+  convGemm(gpu, { ...call, op: 'tune', image, other, epilogue: {}, output: { out, config } });
 }
 
 /** The class fields of the uniform; zeros outside CONV_DATA. */
@@ -202,11 +221,13 @@ function convGemm(gpu: Gpu, c: GemmCall): Tensor {
   const parts = c.mode === 'data' ? dataClasses(c) : [{ M: c.M, K: c.K, fields: NO_CLASS }];
   const adapter = cpuImplementation(gpu.adapter) ?? gpu.adapter.kind;
   const max = gpu.device.limits.maxComputeWorkgroupsPerDimension;
+  // The caller's, else the tuner's for the whole call, else each class's default.
+  const chosen = c.output.config ?? gpu.tuning.lookup(problemOf(c));
   const launches = parts
     // A class no tap reaches adds nothing; without accumulate it still writes act(bias).
     .filter((p) => !(accumulate && p.K === 0))
     .map((p) => {
-      const config = c.output.config ?? matmulConfig(adapter, p.M, c.N, Math.max(p.K, 1));
+      const config = chosen ?? matmulConfig(adapter, p.M, c.N, Math.max(p.K, 1));
       checkConfig(gpu, config);
       if (config.entry === 'subgroup') throw new ShapeError(`${c.op}: the 'subgroup' entry runs plain matmuls only; use 'direct' or 'main'`);
       const grid = [Math.ceil(c.N / (config.regN * config.wgX)), Math.ceil(p.M / (config.regM * config.wgY))] as const;

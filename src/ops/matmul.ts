@@ -10,6 +10,7 @@ import subgroupSrc, { reflection as subgroupReflection } from '../../shaders/mat
 import { ShapeError } from '../gpu/errors.js';
 import type { AdapterKind, Gpu } from '../gpu/runtime.js';
 import { shaderOf, type Shader } from '../gpu/shader.js';
+import type { ConvGemmShape } from './conv.js';
 import type { Tensor } from '../tensor.js';
 import { activationCode, type Activation } from './activation.js';
 import { cpuImplementation } from '../gpu/describe.js';
@@ -95,13 +96,15 @@ export function shapeClass(M: number, N: number, K: number): ShapeClass {
 // skinny tiles by the same rule; it has not been tuned on a GPU.
 const fit = (n: number) => Math.ceil(n / 4);
 
-/** A plain matmul's problem, as the tuner's table keys it. */
+/** A GEMM as the tuner's table keys it: a plain matmul's, or with `conv` a convolution GEMM's. */
 export interface GemmProblem {
   M: number;
   N: number;
   K: number;
   transA: boolean;
   transB: boolean;
+  /** How to replay a conv GEMM for timing (src/ops/conv.ts); its transposes are false. */
+  conv?: ConvGemmShape;
 }
 
 /** The untuned configuration for a problem on this device: by adapter class and shape class. */

@@ -90,6 +90,8 @@ export function matmulCandidates(gpu: Gpu, p: GemmProblem, depth: TuneDepth): Ma
     if (seen.has(key)) continue;
     seen.add(key);
     if (c !== fallback && filled(c, p) < 0.25) continue;
+    // The conv GEMMs have no subgroup entry (src/ops/conv.ts).
+    if (p.conv && c.entry === 'subgroup') continue;
     try {
       checkConfig(gpu, c);
     } catch {

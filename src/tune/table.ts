@@ -1,6 +1,6 @@
 // The tuner's table on one device: for each GEMM shape class met there, the matmul
 // configuration the tuner chose. src/ops/matmul.ts looks every product up here
-// first (then falls back to the defaults by adapter class), and every class looked
+// (src/ops/conv.ts every conv GEMM) first (then falls back to the defaults by adapter class), and every class looked
 // up is remembered, so that the tuner (src/tune/tuner.ts) knows what to time: the
 // first problem seen of a class stands for it.
 //
@@ -23,9 +23,16 @@ export interface TunedEntry {
 
 const roundDim = (n: number) => (n <= 32 ? Math.ceil(n / 4) * 4 : 2 ** Math.ceil(Math.log2(n)));
 
-/** The shape-class key of a product, e.g. "NT 1024x512x1024" (op(A), op(B), then M x N x K). */
+/**
+ * The shape-class key of a product, e.g. "NT 1024x512x1024" (op(A), op(B), then
+ * M x N x K), or of a conv GEMM, e.g. "conv-weight 3x3/2 512x64x8192" (the mode, the
+ * kernel and stride, which change how im2col reads, then M x N x K; "-kn" marks a
+ * weight read k-major).
+ */
 export function problemKey(p: GemmProblem): string {
-  return `${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'} ${roundDim(p.M)}x${roundDim(p.N)}x${roundDim(p.K)}`;
+  const dims = `${roundDim(p.M)}x${roundDim(p.N)}x${roundDim(p.K)}`;
+  if (p.conv) return `conv-${p.conv.mode}${p.conv.weightKN ? '-kn' : ''} ${p.conv.kernel.join('x')}/${p.conv.g.stride} ${dims}`;
+  return `${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'} ${dims}`;
 }
 
 export class TuningTable {
@@ -36,7 +43,7 @@ export class TuningTable {
   /** The tuned configuration of the problem's class, or undefined; either way the class is noted as seen. */
   lookup(p: GemmProblem): MatmulConfig | undefined {
     const key = problemKey(p);
-    if (!this.seen.has(key)) this.seen.set(key, { ...p });
+    if (!this.seen.has(key)) this.seen.set(key, p.conv ? { ...p, conv: { ...p.conv } } : { ...p });
     return this.chosen.get(key)?.config;
   }
 

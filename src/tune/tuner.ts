@@ -95,7 +95,7 @@ export async function tune(gpu: Gpu, options: TuneOptions): Promise<TuneReport[]
     fresh[key] = entry;
     reports.push({ key, problem, config: entry.config, ms: entry.ms, defaultMs: entry.defaultMs, candidates: candidates.length });
     options.log?.(
-      `webgpu-vae: tuned matmul ${key}: ${describeMatmulConfig(entry.config)}, ${entry.ms.toFixed(3)} ms (default ${entry.defaultMs.toFixed(3)} ms, ${candidates.length} candidates)`,
+      `webgpu-vae: tuned GEMM ${key}: ${describeMatmulConfig(entry.config)}, ${entry.ms.toFixed(3)} ms (default ${entry.defaultMs.toFixed(3)} ms, ${candidates.length} candidates)`,
     );
   }
   if (options.store && reports.length) {

@@ -13,7 +13,7 @@ process.env.XDG_CACHE_HOME = join(dir, 'cache');
 const cacheFile = join(dir, 'cache', 'webgpu-vae', 'tuning.json');
 const adapter = ['--adapter', process.env.WEBGPU_VAE_TEST_ADAPTER ?? 'llvmpipe'];
 const tiny = ['--epochs', '1', '--limit-train', '256', '--limit-test', '64', '--hidden', '16', '--latent', '2', '--batch-size', '64', ...adapter];
-const tunedLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('webgpu-vae: tuned matmul '));
+const tunedLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('webgpu-vae: tuned GEMM '));
 
 describe('train --tune', () => {
   it('tunes once, caches, reuses, and changes no parameter', () => {
@@ -27,7 +27,7 @@ describe('train --tune', () => {
     const lines = tunedLines(first.stderr);
     // fc1, fc21/fc22, fc3, fc4: forward, dx and dW, some sharing a class.
     expect(lines.length).toBeGreaterThanOrEqual(6);
-    for (const l of lines) expect(l).toMatch(/^webgpu-vae: tuned matmul [NT]{2} \d+x\d+x\d+: \w+ \d+×\d+ tile.*, [\d.]+ ms \(default [\d.]+ ms, \d+ candidates\)$/);
+    for (const l of lines) expect(l).toMatch(/^webgpu-vae: tuned GEMM [NT]{2} \d+x\d+x\d+: \w+ \d+×\d+ tile.*, [\d.]+ ms \(default [\d.]+ ms, \d+ candidates\)$/);
     const cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, Record<string, unknown>>;
     const [key] = Object.keys(cache);
     expect(key).toMatch(/^llvmpipe|^swiftshader/);

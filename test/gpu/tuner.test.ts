@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createNodeGpu, type AdapterChoice } from '../../src/gpu/node-device.js';
 import type { KernelCall } from '../../src/gpu/runtime.js';
+import { conv2dBackwardWeight, convTranspose2d } from '../../src/ops/conv.js';
 import { matmul, type GemmProblem } from '../../src/ops/matmul.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { matmulCandidates } from '../../src/tune/candidates.js';
@@ -20,11 +21,14 @@ import { problemKey } from '../../src/tune/table.js';
 import { adapterKey, tune } from '../../src/tune/tuner.js';
 import { Vae } from '../../src/models/vae.js';
 import { uniform } from '../random.js';
+import { conv2dGradRef, convTranspose2dRef } from '../reference/conv.js';
 import { matmulRef } from '../reference/matmul.js';
 import { assertClose } from '../tolerance.js';
 import { testGpu } from './device.js';
 import { tolerance } from './matmul-check.js';
 import { tinyConfig, tinyImages } from './tiny.js';
+import { imageDataset } from '../../src/data/dataset.js';
+import { mulberry32 } from '../../src/random.js';
 
 const PROBLEMS: GemmProblem[] = [
   { M: 37, N: 70, K: 19, transA: false, transB: true },
@@ -88,29 +92,37 @@ describe('tuner', () => {
 
   it('a trainer tunes its step before capturing it, and trains the same numbers as without tuning', async () => {
     const adapter = (process.env.WEBGPU_VAE_TEST_ADAPTER ?? 'auto') as AdapterChoice;
-    const data = { train: tinyImages(48, 2, 11), test: tinyImages(16, 2, 12) };
-    const config = tinyConfig();
-    const results: Float32Array[] = [];
-    for (const mode of ['off', 'quick'] as const) {
-      // A device of its own each time, so the second starts with an empty table.
-      const gpu = await createNodeGpu({ adapter, log: null });
-      const model = new Vae(gpu, config, { seed: 3 });
-      const store = memoryStore();
-      const trainer = new Trainer(gpu, model, data, { batchSize: 16, epochs: 1, lr: 1e-2, seed: 3, tune: { mode, store } });
-      await trainer.trainEpoch(1);
-      results.push(await model.parameters.readFlat());
-      const tuned = Object.keys((await store.load())[adapterKey(gpu)] ?? {});
-      // The step's products: forward, dx and dW of each layer (fewer classes where shapes coincide).
-      if (mode === 'quick') expect(tuned.length).toBeGreaterThanOrEqual(4);
-      else expect(tuned).toEqual([]);
-      trainer.dispose();
-      model.dispose();
-      await gpu.finish();
-      gpu.destroy();
-      gpu.device.destroy();
+    const next = mulberry32(13);
+    const images6 = (n: number) => imageDataset({ images: Float32Array.from({ length: n * 36 }, () => next()), rows: 6, cols: 6, name: 'tiny 6x6' });
+    const cases = [
+      { name: 'dense', config: tinyConfig(), data: { train: tinyImages(48, 2, 11), test: tinyImages(16, 2, 12) } },
+      // The conv step's GEMMs are tuned too (conv-forward, -data by columns, -weight).
+      { name: 'conv', config: tinyConfig({ network: 'conv', channels: [3, 4], inputSize: 36, imageRows: 6, imageCols: 6 }), data: { train: images6(48), test: images6(16) } },
+    ];
+    for (const { name, config, data } of cases) {
+      const results: Float32Array[] = [];
+      for (const mode of ['off', 'quick'] as const) {
+        // A device of its own each time, so the second starts with an empty table.
+        const gpu = await createNodeGpu({ adapter, log: null });
+        const model = new Vae(gpu, config, { seed: 3 });
+        const store = memoryStore();
+        const trainer = new Trainer(gpu, model, data, { batchSize: 16, epochs: 1, lr: 1e-2, seed: 3, tune: { mode, store } });
+        await trainer.trainEpoch(1);
+        results.push(await model.parameters.readFlat());
+        const tuned = Object.keys((await store.load())[adapterKey(gpu)] ?? {});
+        // The step's products: forward, dx and dW of each layer (fewer classes where shapes coincide).
+        if (mode === 'quick') expect(tuned.length, name).toBeGreaterThanOrEqual(4);
+        else expect(tuned, name).toEqual([]);
+        if (mode === 'quick' && name === 'conv') expect(tuned.filter((k) => k.startsWith('conv-')).length).toBeGreaterThanOrEqual(3);
+        trainer.dispose();
+        model.dispose();
+        await gpu.finish();
+        gpu.destroy();
+        gpu.device.destroy();
+      }
+      // Every configuration sums k in the same order, so tuning changes no bit.
+      expect(results[1], name).toEqual(results[0]);
     }
-    // Every configuration sums k in the same order, so tuning changes no bit.
-    expect(results[1]).toEqual(results[0]);
   });
 
   it('matmuls use the tuned choice', async () => {
@@ -147,6 +159,57 @@ describe('tuner', () => {
   });
 });
 
+describe('tuning the conv GEMMs', () => {
+  it('times the conv GEMMs met, never with the subgroup entry, and runs the choice with the same bits as the default', async () => {
+    const gpu = await testGpu();
+    gpu.tuning.clear();
+    // A conv's weight gradient (CONV_WEIGHT), and a transposed conv to one channel,
+    // which runs by columns: its 1x1 GEMM is what is tuned (src/ops/conv.ts).
+    const s = { B: 2, C: 3, H: 9, W: 8, O: 5, kh: 3, kw: 3, stride: 2, padding: 1, dilation: 1, outputPadding: 1 };
+    const xData = uniform(2 * 3 * 9 * 8, 21), gData = uniform(2 * 5 * 5 * 4, 22);
+    const t = { B: 2, C: 4, H: 5, W: 4, O: 1, kh: 3, kw: 3, stride: 2, padding: 1, dilation: 1, outputPadding: 1 };
+    const tData = uniform(2 * 4 * 5 * 4, 23), wtData = uniform(4 * 9, 24);
+    const x = gpu.upload(xData, [2, 3, 9, 8], 'x'), g = gpu.upload(gData, [2, 5, 5, 4], 'g');
+    const tx = gpu.upload(tData, [2, 4, 5, 4], 'tx'), wt = gpu.upload(wtData, [4, 1, 3, 3], 'wt');
+    const run = () => [
+      conv2dBackwardWeight(gpu, x, g, [3, 3], { stride: 2, padding: 1 }),
+      convTranspose2d(gpu, tx, wt, { stride: 2, padding: 1, outputPadding: 1 }),
+    ];
+    const untuned = run();
+    const before = await Promise.all(untuned.map((y) => gpu.read(y)));
+    const reports = await tune(gpu, { mode: 'quick', store: memoryStore() });
+    expect(reports.map((r) => r.key).sort()).toEqual(['conv-forward-kn 1x1/1 64x12x4', 'conv-weight 3x3/2 28x8x64']);
+    for (const r of reports) {
+      expect(r.config.entry).not.toBe('subgroup');
+      expect(matmulCandidates(gpu, r.problem, 'quick').map((c) => JSON.stringify(c))).toContain(JSON.stringify(r.config));
+    }
+    const calls: KernelCall[] = [];
+    const launch = gpu.run.bind(gpu);
+    gpu.run = (call) => {
+      calls.push(call);
+      launch(call);
+    };
+    let tuned: ReturnType<typeof run>;
+    try {
+      tuned = run();
+    } finally {
+      gpu.run = launch;
+    }
+    const gemms = calls.filter((c) => c.entry === 'conv_direct' || c.entry === 'main');
+    expect(gemms).toHaveLength(2);
+    for (const [i, r] of [reports.find((r) => r.key.startsWith('conv-weight'))!, reports.find((r) => r.key.startsWith('conv-forward'))!].entries()) {
+      expect(gemms[i].constants).toMatchObject({ REG_M: r.config.regM, REG_N: r.config.regN, WG_X: r.config.wgX, WG_Y: r.config.wgY });
+    }
+    // Every configuration sums k in the same order: the same bits, and the float64 values.
+    const after = await Promise.all(tuned.map((y) => gpu.read(y)));
+    expect(after).toEqual(before);
+    const refs = [conv2dGradRef(xData, uniform(5 * 3 * 9, 25), gData, s).dw, convTranspose2dRef(tData, wtData, t).y];
+    for (const [i, ref] of refs.entries()) assertClose(after[i], ref, { atol: 1e-5, rtol: 1e-5 }, `tuned conv GEMM ${i}`);
+    gpu.release(x, g, tx, wt, ...untuned, ...tuned);
+    gpu.tuning.clear();
+  });
+});
+
 describe('shape classes', () => {
   it('round skinny sides to a multiple of 4 and the rest to a power of two, per transposition', () => {
     expect(problemKey({ M: 128, N: 20, K: 400, transA: false, transB: true })).toBe('NT 128x20x512');
@@ -156,6 +219,17 @@ describe('shape classes', () => {
     const a = { M: 1000, N: 400, K: 784, transA: false, transB: true };
     expect(problemKey(a)).toBe(problemKey({ ...a, M: 1024 }));
     expect(problemKey(a)).not.toBe(problemKey({ ...a, transB: false }));
+  });
+
+  it('key a conv GEMM by its mode, kernel and stride, then its rounded GEMM', () => {
+    const conv = (mode: 'forward' | 'data' | 'weight', kernel: [number, number], stride: number, weightKN?: boolean): GemmProblem['conv'] => ({
+      mode, imageShape: [], otherShape: [], outShape: [], M: 0, N: 0, K: 0, grid: [1, 1], src: [1, 1, 1], kernel, g: { stride, padding: 1, dilation: 1 }, weightKN,
+    });
+    const p = { M: 288, N: 64, K: 6272, transA: false, transB: false };
+    expect(problemKey({ ...p, conv: conv('weight', [3, 3], 2) })).toBe('conv-weight 3x3/2 512x64x8192');
+    expect(problemKey({ ...p, conv: conv('forward', [1, 1], 1, true) })).toBe('conv-forward-kn 1x1/1 512x64x8192');
+    expect(problemKey({ ...p, conv: conv('data', [3, 3], 2) })).not.toBe(problemKey({ ...p, conv: conv('data', [3, 3], 1) }));
+    expect(problemKey({ ...p, conv: conv('forward', [3, 3], 2) })).not.toBe(problemKey(p));
   });
 });
 
