@@ -116,7 +116,7 @@ export type { DType } from './tensor.js';
 export type { KernelCost } from './gpu/runtime.js';
 export type { Command as ProgramCommand } from './gpu/program.js';
 export type { MatmulOptions, MatmulConfig, GemmProblem } from './ops/matmul.js';
-export type { Epilogue as ConvEpilogue, Output as ConvOutput } from './ops/conv.js';
+export type { Epilogue as ConvEpilogue, Output as ConvOutput, ConvGemmShape, ConvGemmMode } from './ops/conv.js';
 export type { ActivationBackwardOptions } from './ops/elementwise.js';
 export type { OutOptions, AccumulateOptions, PlaceOptions, ScaledAddOptions } from './ops/features.js';
 export type { ReduceOptions } from './ops/reduce.js';

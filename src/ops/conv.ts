@@ -47,8 +47,9 @@ export interface Output {
 export type Conv2dOptions = ConvGeometry & Epilogue & Output;
 export type ConvTranspose2dOptions = ConvTransposeGeometry & Epilogue & Output;
 
-type Mode = 'forward' | 'data' | 'weight';
-const MODE_CODE: Record<Mode, number> = { forward: 1, data: 2, weight: 3 };
+/** Which product a conv GEMM computes: the output, the input's gradient, or the weight's. */
+export type ConvGemmMode = 'forward' | 'data' | 'weight';
+const MODE_CODE: Record<ConvGemmMode, number> = { forward: 1, data: 2, weight: 3 };
 
 /** Stride, padding and dilation with their defaults, checked. */
 function geometry(op: string, g: ConvGeometry): Required<ConvGeometry> {
@@ -82,7 +83,7 @@ function nchw(op: string, what: string, t: Tensor): [number, number, number, num
 
 /** A convolution GEMM without its tensors: what the tuner keys and replays (src/tune/). */
 export interface ConvGemmShape {
-  mode: Mode;
+  mode: ConvGemmMode;
   /** The im2col operand's and the B operand's shapes. */
   imageShape: number[];
   otherShape: number[];
