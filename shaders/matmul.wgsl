@@ -2,7 +2,9 @@
 //   C = act(op(A) · op(B) + bias)        (HAS_BIAS: bias[N] broadcast over rows)
 // or, with ACCUMULATE, C = act(C + op(A) · op(B) + bias): gradients add up (a
 // caller's accumulate takes no bias or activation; src/ops/matmul.ts checks), and
-// a K split across launches (src/ops/gemm-split.ts) applies the epilogue last.
+// a K split across launches (src/ops/gemm-split.ts) applies the epilogue last. A
+// small C with a long K is summed in K slices along workgroup z instead, each slice
+// into its own copy of C, added up after by a reduction (the same file says when).
 //
 // Storage is row-major. op(A) is A [M,K], or with TRANS_A, A stored [K,M].
 // op(B) is B [K,N], or with TRANS_B, B stored [N,K]. A Linear layer's forward
@@ -38,7 +40,7 @@
 //           llvmpipe and SwiftShader alike.
 // src/ops/matmul.ts picks the entry point and tiles (the tuner's choice for the
 // shape class on this device, src/tune/, else defaults by adapter class), and
-// launches a (N / TILE_N) × (M / TILE_M) grid, refusing one over 65535 a side.
+// launches a (N / TILE_N) × (M / TILE_M) × slices grid, refusing one over 65535 a side.
 // Global loads are scalar: vec4 loads (where K % 4 == 0) measured no faster on
 // either CPU adapter (within 1% on llvmpipe), so they were not worth a second layout.
 //
@@ -66,6 +68,12 @@ struct Params {
   // silently dropped the rest of a long K.
   K: u32,
   k_begin: u32,
+  // K slices summed in parallel (src/ops/gemm-split.ts): workgroup z sums
+  // k_split values of k from k_begin + z·k_split and stores its C at z·split_stride
+  // of a scratch tensor, which a reduction then adds up. Unsplit: one slice, k_split
+  // = K - k_begin, split_stride = 0.
+  k_split: u32,
+  split_stride: u32,
   // Convolution geometry, read only when CONV != 0 (the matmul passes zeros):
   // the pixel grid that `pixel` decodes (for CONV_DATA: the whole dx), the image
   // the im2col operand reads (channels, height, width), the kernel, and stride /
@@ -157,18 +165,26 @@ fn accumulate(blk: ptr<function, Block>, a0: vec4<f32>, a1: vec4<f32>, b0: vec4<
   }
 }
 
-// Writes the block (rows row0 + r·WG_Y, columns col0 + j·WG_X) through the epilogue.
+// The K range [x, y) of slice z.
+fn kSlice(z: u32) -> vec2<u32> {
+  let begin = params.k_begin + z * params.k_split;
+  return vec2(begin, min(params.K, begin + params.k_split));
+}
+
+// Writes the block (rows row0 + r·WG_Y, columns col0 + j·WG_X) of K slice `slice`
+// through the epilogue.
 // The loops stop at the edge of C, and their bounds come from `params`, not from
 // constants, so compilers keep one copy of the epilogue rather than unrolling up to
 // 64 (which made a gelu pipeline take 0.3 s to build on llvmpipe). The dynamic
 // indexing goes through a copy, so that `blk` itself stays in registers.
-fn storeBlock(blk: Block, row0: u32, col0: u32) {
+fn storeBlock(blk: Block, row0: u32, col0: u32, slice: u32) {
+  let base = slice * params.split_stride;
   var quads = array<mat4x4<f32>, 4>(blk.q00, blk.q01, blk.q10, blk.q11);
   let rows = select(0u, min(REG_M, (params.M - row0 + WG_Y - 1u) / WG_Y), row0 < params.M);
   let cols = select(0u, min(REG_N, (params.N - col0 + WG_X - 1u) / WG_X), col0 < params.N);
   for (var r = 0u; r < rows; r++) {
     let row = row0 + r * WG_Y;
-    let rowAt = rowOut(row);
+    let rowAt = base + rowOut(row);
     for (var j = 0u; j < cols; j++) {
       let col = col0 + j * WG_X;
       let at = rowAt + colOut(col);
@@ -255,26 +271,29 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let row0 = wid.y * TILE_M;
   let col0 = wid.x * TILE_N;
 
+  // A slice's length is a multiple of TILE_K (src/ops/gemm-split.ts), so a tile
+  // ends inside one slice, and only the last reaches past K (loaded as zeros).
+  let ks = kSlice(wid.z);
   var blk: Block;
   if (STAGES == 1u) {
-    for (var k0 = params.k_begin; k0 < params.K; k0 += TILE_K) {
+    for (var k0 = ks.x; k0 < ks.y; k0 += TILE_K) {
       stageTiles(0u, k0, flat, row0, col0);
       workgroupBarrier();
       multiplyTiles(&blk, 0u, lid);
       workgroupBarrier();
     }
   } else {
-    stageTiles(0u, params.k_begin, flat, row0, col0);
+    stageTiles(0u, ks.x, flat, row0, col0);
     workgroupBarrier();
     var stage = 0u;
-    for (var k0 = params.k_begin; k0 < params.K; k0 += TILE_K) {
-      if (k0 + TILE_K < params.K) { stageTiles(1u - stage, k0 + TILE_K, flat, row0, col0); }
+    for (var k0 = ks.x; k0 < ks.y; k0 += TILE_K) {
+      if (k0 + TILE_K < ks.y) { stageTiles(1u - stage, k0 + TILE_K, flat, row0, col0); }
       multiplyTiles(&blk, stage, lid);
       workgroupBarrier();
       stage = 1u - stage;
     }
   }
-  storeBlock(blk, row0 + lid.y, col0 + lid.x);
+  storeBlock(blk, row0 + lid.y, col0 + lid.x, wid.z);
 }
 
 // ---- direct: operands read from storage ------------------------------------
@@ -323,8 +342,9 @@ fn direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
   let col0 = wid.x * TILE_N + lid.x;
   let o = operandsAt(row0, col0);
 
+  let ks = kSlice(wid.z);
   var blk: Block;
-  for (var k = params.k_begin; k < params.K; k++) {
+  for (var k = ks.x; k < ks.y; k++) {
     let ka = k * o.strideAk;
     let kb = k * o.strideBk;
     var a1: vec4<f32>;
@@ -333,7 +353,7 @@ fn direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
     if (REG_N == 8u) { b1 = gatherB(o.colsB1 + kb); }
     accumulate(&blk, gatherA(o.rowsA0 + ka), a1, gatherB(o.colsB0 + kb), b1);
   }
-  storeBlock(blk, row0, col0);
+  storeBlock(blk, row0, col0, wid.z);
 }
 
 // ---- convolutions as implicit GEMMs ----------------------------------------
@@ -548,9 +568,10 @@ fn conv_direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_
   let colsB0 = min(col0 + WG_X * quad, vec4(params.N - 1u)) * g;
   let colsB1 = min(col0 + WG_X * (quad + 4u), vec4(params.N - 1u)) * g;
 
+  let ks = kSlice(wid.z);
   var blk: Block;
-  var cur = cursorOf(params.k_begin);
-  for (var k = params.k_begin; k < params.K; k++) {
+  var cur = cursorOf(ks.x);
+  for (var k = ks.x; k < ks.y; k++) {
     let kp = kPartAt(cur);
     let kAt = kp.x + kp.y * i32(params.src_w) + kp.z;
     let kb = kBAt(cur);
@@ -561,5 +582,5 @@ fn conv_direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_
     if (REG_N == 8u) { b1 = gatherB(colsB1 + kb); }
     accumulate(&blk, convA4(rowsA0, kp, kAt), a1, gatherB(colsB0 + kb), b1);
   }
-  storeBlock(blk, row0, col0);
+  storeBlock(blk, row0, col0, wid.z);
 }

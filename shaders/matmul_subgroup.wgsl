@@ -15,7 +15,7 @@
 // second). Only plain matmuls (CONV = 0) run it. A separate file because `enable
 // subgroups` must not reach a device without the feature.
 
-import package::matmul::{params, Block, accumulate, storeBlock, gatherA, gatherB, operandsAt, REG_M, REG_N, WG_X, WG_Y, TILE_M, TILE_N};
+import package::matmul::{params, kSlice, Block, accumulate, storeBlock, gatherA, gatherB, operandsAt, REG_M, REG_N, WG_X, WG_Y, TILE_M, TILE_N};
 
 enable subgroups;
 
@@ -26,13 +26,14 @@ fn subgroup(
   @builtin(subgroup_invocation_id) lane: u32,
   @builtin(subgroup_size) width: u32,
 ) {
-  let K = params.K;
+  let ks = kSlice(wid.z);
+  let K = ks.y;
   let row0 = wid.y * TILE_M + lid.y;
   let col0 = wid.x * TILE_N + lid.x;
   let o = operandsAt(row0, col0);
 
   var blk: Block;
-  for (var k0 = params.k_begin; k0 < K; k0 += width) {
+  for (var k0 = ks.x; k0 < K; k0 += width) {
     // This lane's share: op(A) at k0 + lane (a clamped index past K, never used).
     let ka = min(k0 + lane, K - 1u) * o.strideAk;
     let mine0 = gatherA(o.rowsA0 + ka);
@@ -50,5 +51,5 @@ fn subgroup(
       accumulate(&blk, subgroupShuffle(mine0, j), a1, gatherB(o.colsB0 + kb), b1);
     }
   }
-  storeBlock(blk, row0, col0);
+  storeBlock(blk, row0, col0, wid.z);
 }

@@ -5,7 +5,19 @@
 // runs more than about 60,000 loop iterations per invocation; later launches add
 // into C, and the last applies the epilogue. The same split runs on every adapter,
 // so results do not depend on where they were computed.
+//
+// K slices are the other split: a GEMM with a small C and a long K (a weight
+// gradient: C is the weight, K the batch's pixels) has too few workgroups to fill
+// the device (a conv's 9 x 32 weight gradient made one, on one of llvmpipe's
+// threads; on a GPU with 132 multiprocessors, the 288 x 64 one made 10). Its K is
+// cut into slices summed in parallel along workgroup z, each into its own copy of C
+// in a scratch tensor, and a reduction adds the copies (in slice order) into C. The
+// slicing depends on M, N and K alone, so every configuration sums in the same
+// order (the tuner's bit-for-bit promise), up to K = 8 slices of a launch's length.
+import type { Gpu } from '../gpu/runtime.js';
+import type { Tensor } from '../tensor.js';
 import type { MatmulConfig } from './matmul.js';
+import { sumCols } from './reduce.js';
 
 /** Loop iterations an invocation may spend on K in one launch, below llvmpipe's 65535 (the store loop takes up to 72). */
 const ITERATIONS = 60_000;
@@ -43,4 +55,39 @@ export function kRanges(K: number, step: number): KRange[] {
 /** The epilogue and accumulation of one launch: earlier launches store plain sums, later ones add, the last applies bias and activation. */
 export function launchConstants(r: KRange, o: { hasBias: boolean; act: number; accumulate: boolean }): { HAS_BIAS: number; ACT: number; ACCUMULATE: number } {
   return { HAS_BIAS: Number(o.hasBias && r.last), ACT: r.last ? o.act : 0, ACCUMULATE: Number(o.accumulate || !r.first) };
+}
+
+/** C up to this many elements counts as small: a 128-row tile's worth of 256 columns. */
+const SMALL_C = 32_768;
+/** K values a slice sums at the least. */
+const MIN_SLICE = 2048;
+const MAX_SLICES = 8;
+/** Slices start at multiples of this: any TILE_K of `main` divides it, so no tile crosses a slice's end. */
+const SLICE_ALIGN = 64;
+
+export interface KSlicing {
+  count: number;
+  /** K values per slice (the last may have fewer). */
+  length: number;
+}
+
+/** How a GEMM's K is sliced, or null where C is big enough or K too short to gain from it. */
+export function kSlicing(M: number, N: number, K: number, perLaunch: number): KSlicing | null {
+  if (M * N > SMALL_C || K < 2 * MIN_SLICE) return null;
+  const wanted = Math.min(MAX_SLICES, Math.floor(K / MIN_SLICE));
+  const cap = Math.floor(perLaunch / SLICE_ALIGN) * SLICE_ALIGN;
+  const length = Math.min(Math.ceil(K / wanted / SLICE_ALIGN) * SLICE_ALIGN, cap);
+  return { count: Math.ceil(K / length), length };
+}
+
+/**
+ * Runs a sliced GEMM: `launch` dispatches it into a scratch [count, n] tensor (one
+ * copy of C per slice), then the copies are summed into y ([n] elements; added to
+ * it with accumulate). The GEMM takes no bias or activation (the caller checks).
+ */
+export function runSliced(gpu: Gpu, s: KSlicing, y: Tensor, accumulate: boolean, launch: (scratch: Tensor) => void): void {
+  const scratch = gpu.empty([s.count, y.size], 'gemm:slices');
+  launch(scratch);
+  sumCols(gpu, scratch, { out: y, accumulate });
+  gpu.release(scratch);
 }

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '../../src/gpu/errors.js';
 import { ACTIVATIONS } from '../../src/ops/activation.js';
-import { matmul, matmulConfig, shapeClass, type MatmulConfig } from '../../src/ops/matmul.js';
+import { kSlicing } from '../../src/ops/gemm-split.js';
+import { matmul, matmulConfig, maxSubgroupSize, shapeClass, type MatmulConfig } from '../../src/ops/matmul.js';
 import { Tensor } from '../../src/tensor.js';
 import { matmulRef } from '../reference/matmul.js';
 import { uniform } from '../random.js';
@@ -94,6 +95,31 @@ describe('matmul', () => {
       gpu.release(y, sum);
     }
     gpu.release(a, b, bias);
+  });
+
+  it('a long K with a small C is summed in K slices across workgroups, through every entry, plain and accumulated', async () => {
+    // 5 x 7 from K = 9001: four slices of 2304 (the last 2089), each workgroup z its
+    // own copy of C, summed after (src/ops/gemm-split.ts). A slice summed twice or
+    // left out moves an element by a quarter of its sum, far past the bound.
+    const gpu = await testGpu();
+    const [M, N, K] = [5, 7, 9001];
+    expect(kSlicing(M, N, K, 60_000)).toEqual({ count: 4, length: 2304 });
+    const aData = uniform(K * M, 94, 0, 1), bData = uniform(K * N, 95, 0, 1), cData = uniform(M * N, 96);
+    const a = gpu.upload(aData, [K, M], 'a'), b = gpu.upload(bData, [K, N], 'b');
+    const width = maxSubgroupSize(gpu);
+    const configs: [string, MatmulConfig][] = [['direct', configFor(gpu, 'direct', M, N, K)], ['main', configFor(gpu, 'main', M, N, K)]];
+    if (width) configs.push(['subgroup', { entry: 'subgroup', regM: 4, regN: 4, wgX: width, wgY: 2, tileK: 16 }]);
+    const plain = matmulRef(aData, bData, M, N, K, { transA: true });
+    const added = matmulRef(aData, bData, M, N, K, { transA: true, accumulate: cData });
+    for (const [name, config] of configs) {
+      const y = matmul(gpu, a, b, { transA: true, config });
+      assertClose(await gpu.read(y), plain.c, tolerance(plain, K + 4, 'identity'), `${name} sliced`);
+      const c = gpu.upload(cData, [M, N], 'c');
+      matmul(gpu, a, b, { transA: true, config, out: c, accumulate: true });
+      assertClose(await gpu.read(c), added.c, tolerance(added, K + 5, 'identity'), `${name} sliced, accumulated`);
+      gpu.release(y, c);
+    }
+    gpu.release(a, b);
   });
 
   it('extreme pre-activations give finite, correct values', async () => {
