@@ -14,7 +14,7 @@ import type { Gpu } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
 import { activationCode, type Activation } from './activation.js';
 import { checkConfig, configPipeline, describeMatmulConfig, gemmShader, matmulConfig, type GemmProblem, type MatmulConfig } from './matmul.js';
-import { kPerLaunch, kRanges, kSlicing, launchConstants, runSliced, type KRange, type KSlicing } from './gemm-split.js';
+import { kFields, kPerLaunch, launchConstants, runOverK } from './gemm-split.js';
 import { col2im } from './col2im.js';
 import { sumCols, sumRows } from './reduce.js';
 
@@ -238,48 +238,42 @@ function convGemm(gpu: Gpu, c: GemmCall): Tensor {
       return { ...p, config, grid };
     });
   const y = out ?? gpu.empty(c.outShape, `${c.op}:out`);
-  type Launch = (typeof launches)[number];
-  const launch = ({ M, fields, config, grid }: Launch, r: KRange, target: Tensor, slices: KSlicing | null) =>
-    gpu.run({
-      shader: gemmShader,
-      entry: config.entry === 'direct' ? 'conv_direct' : 'main',
-      constants: {
-        ...launchConstants(r, { hasBias: bias !== undefined, act: activationCode(activation), accumulate: accumulate && !slices }),
-        CONV: MODE_CODE[c.mode],
-        CONV_B_KN: Number(c.weightKN ?? false),
-        ...configPipeline(config).constants,
-      },
-      bindings: { a: c.image, b: c.other, bias: bias ?? null, c: target },
-      params: {
-        M,
-        N: c.N,
-        K: r.end,
-        k_begin: r.begin,
-        k_split: slices?.length ?? r.end - r.begin,
-        split_stride: slices ? target.size / slices.count : 0,
-        grid_h: c.grid[0],
-        grid_w: c.grid[1],
-        src_c: c.src[0],
-        src_h: c.src[1],
-        src_w: c.src[2],
-        kernel_h: c.kernel[0],
-        kernel_w: c.kernel[1],
-        stride: c.g.stride,
-        pad: c.g.padding,
-        dilation: c.g.dilation,
-        ...fields,
-      },
-      workgroups: [...grid, slices?.count ?? 1],
-      cost: { flops: 2 * M * c.N * (r.end - r.begin) },
-    });
   // One GEMM (not CONV_DATA's classes) with no epilogue may slice its K (src/ops/gemm-split.ts).
-  const only = launches.length === 1 && c.mode !== 'data' ? launches[0] : null;
-  const slices = only && !bias && activation === 'identity' ? kSlicing(only.M, c.N, only.K, kPerLaunch(only.config)) : null;
-  if (only && slices) {
-    runSliced(gpu, slices, y, accumulate, (scratch) => launch(only, { begin: 0, end: only.K, first: true, last: true }, scratch, slices));
-    return y;
+  const sliceable = c.mode !== 'data' && !bias && activation === 'identity';
+  for (const { M, K, fields: classFields, config, grid } of launches) {
+    runOverK(gpu, M, c.N, K, kPerLaunch(config), sliceable, y, accumulate, (l) => {
+      const { fields, z } = kFields(l, y.size);
+      gpu.run({
+        shader: gemmShader,
+        entry: config.entry === 'direct' ? 'conv_direct' : 'main',
+        constants: {
+          ...launchConstants(l.range, { hasBias: bias !== undefined, act: activationCode(activation), accumulate: l.accumulate }),
+          CONV: MODE_CODE[c.mode],
+          CONV_B_KN: Number(c.weightKN ?? false),
+          ...configPipeline(config).constants,
+        },
+        bindings: { a: c.image, b: c.other, bias: bias ?? null, c: l.target },
+        params: {
+          M,
+          N: c.N,
+          ...fields,
+          grid_h: c.grid[0],
+          grid_w: c.grid[1],
+          src_c: c.src[0],
+          src_h: c.src[1],
+          src_w: c.src[2],
+          kernel_h: c.kernel[0],
+          kernel_w: c.kernel[1],
+          stride: c.g.stride,
+          pad: c.g.padding,
+          dilation: c.g.dilation,
+          ...classFields,
+        },
+        workgroups: [...grid, z],
+        cost: { flops: 2 * M * c.N * (l.range.end - l.range.begin) },
+      });
+    });
   }
-  for (const p of launches) for (const r of kRanges(p.K, kPerLaunch(p.config))) launch(p, r, y, null);
   return y;
 }
 

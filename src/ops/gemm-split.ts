@@ -80,14 +80,37 @@ export function kSlicing(M: number, N: number, K: number, perLaunch: number): KS
   return { count: Math.ceil(K / length), length };
 }
 
+/** One launch of a GEMM over K: its range, the tensor it writes, its slicing, and whether it adds into that tensor. */
+export interface KLaunch {
+  range: KRange;
+  target: Tensor;
+  slices: KSlicing | null;
+  accumulate: boolean;
+}
+
+/** The uniform fields and workgroup z extent of a launch; a slice's copy of C is `sliceStride` elements apart. */
+export function kFields(l: KLaunch, sliceStride: number): { fields: { K: number; k_begin: number; k_split: number; split_stride: number }; z: number } {
+  const { range: r, slices } = l;
+  return {
+    fields: { K: r.end, k_begin: r.begin, k_split: slices?.length ?? r.end - r.begin, split_stride: slices ? sliceStride : 0 },
+    z: slices?.count ?? 1,
+  };
+}
+
 /**
- * Runs a sliced GEMM: `launch` dispatches it into a scratch [count, n] tensor (one
- * copy of C per slice), then the copies are summed into y ([n] elements; added to
- * it with accumulate). The GEMM takes no bias or activation (the caller checks).
+ * Runs a GEMM of [M, N] over its K into y: where `sliceable` (no bias or activation)
+ * and kSlicing says so, as one launch of parallel slices into a scratch [count,
+ * y.size] tensor whose copies are then summed into y (added with accumulate); else
+ * as sequential launches into y (kRanges).
  */
-export function runSliced(gpu: Gpu, s: KSlicing, y: Tensor, accumulate: boolean, launch: (scratch: Tensor) => void): void {
-  const scratch = gpu.empty([s.count, y.size], 'gemm:slices');
-  launch(scratch);
+export function runOverK(gpu: Gpu, M: number, N: number, K: number, perLaunch: number, sliceable: boolean, y: Tensor, accumulate: boolean, launch: (l: KLaunch) => void): void {
+  const slices = sliceable ? kSlicing(M, N, K, perLaunch) : null;
+  if (!slices) {
+    for (const range of kRanges(K, perLaunch)) launch({ range, target: y, slices: null, accumulate });
+    return;
+  }
+  const scratch = gpu.empty([slices.count, y.size], 'gemm:slices');
+  launch({ range: { begin: 0, end: K, first: true, last: true }, target: scratch, slices, accumulate: false });
   sumCols(gpu, scratch, { out: y, accumulate });
   gpu.release(scratch);
 }

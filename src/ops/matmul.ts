@@ -14,7 +14,7 @@ import type { ConvGemmShape } from './conv.js';
 import type { Tensor } from '../tensor.js';
 import { activationCode, type Activation } from './activation.js';
 import { cpuImplementation } from '../gpu/describe.js';
-import { kPerLaunch, kRanges, kSlicing, launchConstants, runSliced, type KRange, type KSlicing } from './gemm-split.js';
+import { kFields, kPerLaunch, launchConstants, runOverK } from './gemm-split.js';
 
 /** The GEMM family: the matmul and, as implicit GEMMs, the convolutions (src/ops/conv.ts). */
 export const gemmShader: Shader = shaderOf('matmul', src, reflection);
@@ -208,26 +208,22 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
   }
   const c = out ?? gpu.empty([M, N], 'matmul:c');
   const pipeline = configPipeline(config);
-  const launch = (r: KRange, target: Tensor, slices: KSlicing | null) =>
+  runOverK(gpu, M, N, K, kPerLaunch(config), !bias && activation === 'identity', c, accumulate, (l) => {
+    const { fields, z } = kFields(l, M * N);
     gpu.run({
       shader: pipeline.shader,
       entry: pipeline.entry,
       constants: {
         TRANS_A: Number(transA),
         TRANS_B: Number(transB),
-        ...launchConstants(r, { hasBias: bias !== undefined, act: activationCode(activation), accumulate: accumulate && !slices }),
+        ...launchConstants(l.range, { hasBias: bias !== undefined, act: activationCode(activation), accumulate: l.accumulate }),
         ...pipeline.constants,
       },
-      bindings: { a, b, bias: bias ?? null, c: target },
-      params: { M, N, K: r.end, k_begin: r.begin, k_split: slices?.length ?? r.end - r.begin, split_stride: slices ? M * N : 0, ...NO_CONV },
-      workgroups: [gridX, gridY, slices?.count ?? 1],
-      cost: { flops: 2 * M * N * (r.end - r.begin) },
+      bindings: { a, b, bias: bias ?? null, c: l.target },
+      params: { M, N, ...fields, ...NO_CONV },
+      workgroups: [gridX, gridY, z],
+      cost: { flops: 2 * M * N * (l.range.end - l.range.begin) },
     });
-  const slices = bias || activation !== 'identity' ? null : kSlicing(M, N, K, kPerLaunch(config));
-  if (slices) {
-    runSliced(gpu, slices, c, accumulate, (scratch) => launch({ begin: 0, end: K, first: true, last: true }, scratch, slices));
-    return c;
-  }
-  for (const r of kRanges(K, kPerLaunch(config))) launch(r, c, null);
+  });
   return c;
 }

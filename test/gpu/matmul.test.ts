@@ -109,6 +109,11 @@ describe('matmul', () => {
     const width = maxSubgroupSize(gpu);
     const configs: [string, MatmulConfig][] = [['direct', configFor(gpu, 'direct', M, N, K)], ['main', configFor(gpu, 'main', M, N, K)]];
     if (width) configs.push(['subgroup', { entry: 'subgroup', regM: 4, regN: 4, wgX: width, wgY: 2, tileK: 16 }]);
+    // It goes as one launch of four workgroup layers, then the sum of the slices.
+    const program = gpu.capture('sliced', () => gpu.release(matmul(gpu, a, b, { transA: true, config: configs[0][1] })));
+    const dispatches = program.commands.flatMap((c) => (c.kind === 'dispatch' ? [c.dispatch] : []));
+    expect(dispatches.map((d) => [d.label.split('[')[0], d.workgroups[2]])).toEqual([['matmul:direct', 4], ['reduce:sum_cols', 1]]);
+    gpu.disposeProgram(program);
     const plain = matmulRef(aData, bData, M, N, K, { transA: true });
     const added = matmulRef(aData, bData, M, N, K, { transA: true, accumulate: cData });
     for (const [name, config] of configs) {
