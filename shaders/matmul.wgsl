@@ -62,12 +62,14 @@ import package::lib::activations::activate;
 struct Params {
   M: u32,
   N: u32,
-  // This launch sums k = k_begin .. K-1. A long K is split into several launches
-  // (src/ops/gemm-split.ts): llvmpipe ends an invocation's loops after 65535
-  // iterations in all (Mesa gallivm's guard against endless shader loops), which
-  // silently dropped the rest of a long K.
+  // The whole K (operand strides), and the part this launch sums, k = k_begin ..
+  // k_end-1. A long K is split into several launches (src/ops/gemm-split.ts):
+  // llvmpipe ends an invocation's loops after 65535 iterations in all (Mesa
+  // gallivm's guard against endless shader loops), which silently dropped the rest
+  // of a long K.
   K: u32,
   k_begin: u32,
+  k_end: u32,
   // K slices summed in parallel (src/ops/gemm-split.ts): workgroup z sums
   // k_split values of k from k_begin + z·k_split and stores its C at z·split_stride
   // of a scratch tensor, which a reduction then adds up. Unsplit: one slice, k_split
@@ -168,7 +170,7 @@ fn accumulate(blk: ptr<function, Block>, a0: vec4<f32>, a1: vec4<f32>, b0: vec4<
 // The K range [x, y) of slice z.
 fn kSlice(z: u32) -> vec2<u32> {
   let begin = params.k_begin + z * params.k_split;
-  return vec2(begin, min(params.K, begin + params.k_split));
+  return vec2(begin, min(params.k_end, begin + params.k_split));
 }
 
 // Writes the block (rows row0 + r·WG_Y, columns col0 + j·WG_X) of K slice `slice`
@@ -202,7 +204,7 @@ fn storeBlock(blk: Block, row0: u32, col0: u32, slice: u32) {
 
 // op(A)[m, k] and op(B)[k, n], zero outside the matrix.
 fn loadA(m: u32, k: u32) -> f32 {
-  if (m >= params.M || k >= params.K) { return 0.0; }
+  if (m >= params.M || k >= params.k_end) { return 0.0; }
   if (CONV != 0u) {
     let at = rowPart(m) + kPartAt(cursorOf(k));
     return im2col(at.x, at.y, at.z);
@@ -212,7 +214,7 @@ fn loadA(m: u32, k: u32) -> f32 {
 }
 
 fn loadB(k: u32, n: u32) -> f32 {
-  if (k >= params.K || n >= params.N) { return 0.0; }
+  if (k >= params.k_end || n >= params.N) { return 0.0; }
   if (CONV != 0u) { return b[n * groupB() + kBAt(cursorOf(k))]; }
   if (TRANS_B) { return b[n * params.K + k]; }
   return b[k * params.N + n];

@@ -82,6 +82,8 @@ export function kSlicing(M: number, N: number, K: number, perLaunch: number): KS
 
 /** One launch of a GEMM over K: its range, the tensor it writes, its slicing, and whether it adds into that tensor. */
 export interface KLaunch {
+  /** The whole K, of which this launch sums `range`. */
+  K: number;
   range: KRange;
   target: Tensor;
   slices: KSlicing | null;
@@ -89,10 +91,10 @@ export interface KLaunch {
 }
 
 /** The uniform fields and workgroup z extent of a launch; a slice's copy of C is `sliceStride` elements apart. */
-export function kFields(l: KLaunch, sliceStride: number): { fields: { K: number; k_begin: number; k_split: number; split_stride: number }; z: number } {
+export function kFields(l: KLaunch, sliceStride: number): { fields: { K: number; k_begin: number; k_end: number; k_split: number; split_stride: number }; z: number } {
   const { range: r, slices } = l;
   return {
-    fields: { K: r.end, k_begin: r.begin, k_split: slices?.length ?? r.end - r.begin, split_stride: slices ? sliceStride : 0 },
+    fields: { K: l.K, k_begin: r.begin, k_end: r.end, k_split: slices?.length ?? r.end - r.begin, split_stride: slices ? sliceStride : 0 },
     z: slices?.count ?? 1,
   };
 }
@@ -106,11 +108,11 @@ export function kFields(l: KLaunch, sliceStride: number): { fields: { K: number;
 export function runOverK(gpu: Gpu, M: number, N: number, K: number, perLaunch: number, sliceable: boolean, y: Tensor, accumulate: boolean, launch: (l: KLaunch) => void): void {
   const slices = sliceable ? kSlicing(M, N, K, perLaunch) : null;
   if (!slices) {
-    for (const range of kRanges(K, perLaunch)) launch({ range, target: y, slices: null, accumulate });
+    for (const range of kRanges(K, perLaunch)) launch({ K, range, target: y, slices: null, accumulate });
     return;
   }
   const scratch = gpu.empty([slices.count, y.size], 'gemm:slices');
-  launch({ range: { begin: 0, end: K, first: true, last: true }, target: scratch, slices, accumulate: false });
+  launch({ K, range: { begin: 0, end: K, first: true, last: true }, target: scratch, slices, accumulate: false });
   sumCols(gpu, scratch, { out: y, accumulate });
   gpu.release(scratch);
 }

@@ -77,24 +77,30 @@ describe('matmul', () => {
     for (const t of [TRANSPOSES[0], TRANSPOSES[3]]) await check({ M: 65, N: 70, K: 50, entry: 'main', ...t, config });
   });
 
-  it('a K past 65535 is summed whole, in launches that each stay under llvmpipe\'s loop limit', async () => {
+  it('a K past 65535 is summed whole, in launches that each stay under llvmpipe\'s loop limit, for every transpose', async () => {
     // llvmpipe ends an invocation's loops after 65535 iterations in all; a single
     // launch dropped the rest of K. Positive terms make a dropped tail (here 6%+ of
-    // the sum) far larger than the rounding bound, so this fails without the split.
+    // the sum) far larger than the rounding bound, so this fails without the split;
+    // A's row m is scaled by m + 1 and B's column n by n + 1, so a launch that reads
+    // another row's or column's values (its strides taken from its own part of K)
+    // is off by as much. The bias keeps the GEMM from K slices, as a caller's would.
     const gpu = await testGpu();
-    const K = 70_000;
-    const aData = uniform(2 * K, 91, 0, 1), bData = uniform(K * 3, 92, 0, 1), biasData = uniform(3, 93);
-    const a = gpu.upload(aData, [K, 2], 'a'), b = gpu.upload(bData, [K, 3], 'b'), bias = gpu.upload(biasData, [3], 'bias');
-    for (const entry of ['direct', 'main'] as const) {
-      const y = matmul(gpu, a, b, { transA: true, bias, activation: 'tanh', config: configFor(gpu, entry, 2, 3, K) });
-      const ref = matmulRef(aData, bData, 2, 3, K, { transA: true, bias: biasData, activation: 'tanh' });
-      assertClose(await gpu.read(y), ref.c, tolerance(ref, K, 'tanh'), `${entry} K ${K} bias+tanh`);
-      const sum = matmul(gpu, a, b, { transA: true, config: configFor(gpu, entry, 2, 3, K) });
-      const plain = matmulRef(aData, bData, 2, 3, K, { transA: true });
-      assertClose(await gpu.read(sum), plain.c, tolerance(plain, K, 'identity'), `${entry} K ${K}`);
-      gpu.release(y, sum);
+    const K = 70_000, M = 2, N = 3;
+    const biasData = uniform(N, 93);
+    const bias = gpu.upload(biasData, [N], 'bias');
+    for (const t of TRANSPOSES) {
+      const aData = uniform(M * K, 91, 0, 1).map((v, i) => v * (1 + (t.transA ? i % M : Math.floor(i / K))));
+      const bData = uniform(K * N, 92, 0, 1).map((v, i) => v * (1 + (t.transB ? Math.floor(i / K) : i % N)));
+      const a = gpu.upload(aData, t.transA ? [K, M] : [M, K], 'a'), b = gpu.upload(bData, t.transB ? [N, K] : [K, N], 'b');
+      const ref = matmulRef(aData, bData, M, N, K, { ...t, bias: biasData });
+      for (const entry of ['direct', 'main'] as const) {
+        const y = matmul(gpu, a, b, { ...t, bias, config: configFor(gpu, entry, M, N, K) });
+        assertClose(await gpu.read(y), ref.c, tolerance(ref, K, 'identity'), `${entry} K ${K} ${JSON.stringify(t)} bias`);
+        gpu.release(y);
+      }
+      gpu.release(a, b);
     }
-    gpu.release(a, b, bias);
+    gpu.release(bias);
   });
 
   it('a long K with a small C is summed in K slices across workgroups, through every entry, plain and accumulated', async () => {
