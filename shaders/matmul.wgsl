@@ -112,6 +112,9 @@ override CONV: u32 = 0u;
 // CONV_FORWARD's weight stored [C·kh·kw, O] instead of Conv2d's [O, C·kh·kw]: a
 // transposed conv's weight [Cin, Cout·kh·kw] read as a 1×1 conv's (see col2im).
 override CONV_B_KN: bool = false;
+// conv_direct walks CONV_FORWARD's or CONV_DATA's K tap by tap, each tap's channels
+// in an inner loop (src/ops/conv.ts says when), instead of one k at a time.
+override TAP_LOOP: bool = false;
 
 // Register block (4 or 8 each), invocations along N (x) and M (y), K step of `main`.
 override REG_M: u32 = 8u;
@@ -430,9 +433,11 @@ fn rowPart(m: u32) -> vec3<i32> {
   return gridPixel(bp.x, yx.x, yx.y);
 }
 
-// The K loop's position as counters (outer, mid, inner): the tap (c, i, j) for
-// CONV_FORWARD, the class's tap (o, th, tw) for CONV_DATA, the output pixel
-// (b, ho, wo) for CONV_WEIGHT. conv_direct advances it without a division.
+// The K loop's position as counters: for CONV_FORWARD and CONV_DATA the channel and
+// the tap (c, i, j) or the class's tap (o, th, tw), with k = tap·channels + channel,
+// so that conv_direct's tap loop can walk a tap's channels with its padding test and
+// index decode done once per tap; for CONV_WEIGHT the output pixel (b, ho, wo).
+// conv_direct's counter loop advances either without a division.
 fn kExtent() -> vec2<u32> {
   if (CONV == CONV_DATA) { return params.cls_taps; }
   if (CONV == CONV_WEIGHT) { return vec2(params.grid_h, params.grid_w); }
@@ -441,28 +446,54 @@ fn kExtent() -> vec2<u32> {
 
 fn cursorOf(k: u32) -> vec3<u32> {
   let e = kExtent();
-  let ot = divmod(k, e.x * e.y);
-  return vec3(ot.x, divmod(ot.y, e.y));
+  if (CONV == CONV_WEIGHT) {
+    let ot = divmod(k, e.x * e.y);
+    return vec3(ot.x, divmod(ot.y, e.y));
+  }
+  let tc = divmod(k, params.src_c);
+  return vec3(tc.y, divmod(tc.x, e.y));
 }
 
 // The next position; `select`, not branches (see im2col).
 fn advance(cur: vec3<u32>) -> vec3<u32> {
   let e = kExtent();
-  var n = cur + vec3(0u, 0u, 1u);
-  n = select(n, vec3(n.x, n.y + 1u, 0u), n.z == e.y);
-  return select(n, vec3(n.x + 1u, 0u, 0u), n.y == e.x);
+  if (CONV == CONV_WEIGHT) {
+    var n = cur + vec3(0u, 0u, 1u);
+    n = select(n, vec3(n.x, n.y + 1u, 0u), n.z == e.y);
+    return select(n, vec3(n.x + 1u, 0u, 0u), n.y == e.x);
+  }
+  var n = cur + vec3(1u, 0u, 0u);
+  n = select(n, vec3(0u, n.y, n.z + 1u), n.x == params.src_c);
+  return select(n, vec3(0u, n.y + 1u, 0u), n.z == e.y);
+}
+
+// A tap's (dh, dw), for CONV_FORWARD and CONV_DATA.
+fn tapPart(t: vec2<u32>) -> vec2<i32> {
+  if (CONV == CONV_DATA) { return -vec2<i32>(t) * i32(params.src_step); }
+  return vec2<i32>(t) * i32(params.dilation);
+}
+
+// A tap's part of B's index, and the step from one channel to the next, for
+// CONV_FORWARD (w[n, c, i, j], or [c, i, j, n] with CONV_B_KN) and CONV_DATA
+// (w[o, n, i, j] at the class's tap (i, j) = cls_tap0 + tap_step·(th, tw)).
+fn tapB(t: vec2<u32>) -> u32 {
+  if (CONV == CONV_DATA) {
+    let ij = params.cls_tap0 + params.tap_step * t;
+    return ij.x * params.kernel_w + ij.y;
+  }
+  return select(1u, params.N, CONV_B_KN) * (t.x * params.kernel_w + t.y);
+}
+
+fn channelStepB() -> u32 {
+  let taps = params.kernel_h * params.kernel_w;
+  if (CONV == CONV_DATA) { return params.N * taps; }
+  return select(1u, params.N, CONV_B_KN) * taps;
 }
 
 // A position's part of A's coordinates (offset, dh, dw).
 fn kPartAt(cur: vec3<u32>) -> vec3<i32> {
   if (CONV == CONV_WEIGHT) { return gridPixel(cur.x, cur.y, cur.z); }
-  let offset = i32(cur.x * params.src_h * params.src_w);
-  if (CONV == CONV_DATA) {
-    let step = i32(params.src_step);
-    return vec3(offset, -i32(cur.y) * step, -i32(cur.z) * step);
-  }
-  let d = i32(params.dilation);
-  return vec3(offset, i32(cur.y) * d, i32(cur.z) * d);
+  return vec3(i32(cur.x * params.src_h * params.src_w), tapPart(cur.yz));
 }
 
 // B's column stride: w [·, N, kh, kw] for the first two modes, dy [B, N, Ho, Wo] for CONV_WEIGHT.
@@ -475,13 +506,7 @@ fn groupB() -> u32 {
 // A position's part of B's index (its column's part is n·groupB()).
 fn kBAt(cur: vec3<u32>) -> u32 {
   if (CONV == CONV_WEIGHT) { return ((cur.x * params.N) * params.grid_h + cur.y) * params.grid_w + cur.z; }
-  if (CONV == CONV_DATA) {
-    // w[o, n, i, j] at the class's tap (i, j) = cls_tap0 + tap_step·(th, tw).
-    let ij = params.cls_tap0 + params.tap_step * cur.yz;
-    return cur.x * params.N * groupB() + ij.x * params.kernel_w + ij.y;
-  }
-  let k = (cur.x * params.kernel_h + cur.y) * params.kernel_w + cur.z;
-  return select(k, k * params.N, CONV_B_KN);
+  return cur.x * channelStepB() + tapB(cur.yz);
 }
 
 // The image at (base, h, w), zero in the padding; an index is only formed for a
@@ -555,10 +580,73 @@ fn convA4(r: Rows4, kp: vec3<i32>, kAt: i32) -> vec4<f32> {
   return im2col4(r.at + kAt, r.h + kp.y, r.w + kp.z);
 }
 
+// Four rows at one tap: where channel 0's values are (a valid index for a row in
+// the padding, whose value is masked to zero) and which rows are inside the image.
+struct Tap4 {
+  at: vec4<u32>,
+  inside: vec4<bool>,
+}
+
+fn tap4(r: Rows4, dhw: vec2<i32>) -> Tap4 {
+  let inside = inImage(r.h + dhw.x, r.w + dhw.y);
+  let at = r.at + dhw.x * i32(params.src_w) + dhw.y;
+  return Tap4(vec4<u32>(select(vec4(0), at, inside)), inside);
+}
+
+fn tapA4(t: Tap4, channelAt: u32) -> vec4<f32> {
+  return select(vec4(0.0), gatherA(t.at + channelAt), t.inside);
+}
+
+// CONV_FORWARD's and CONV_DATA's K loop with TAP_LOOP: the taps, and within one tap
+// its channels, which share the padding test and the index decode: the inner loop
+// reads A and B at a fixed stride like the matmul's (the padding costs a select).
+fn tapLoop(blk: ptr<function, Block>, ks: vec2<u32>, rowsA0: Rows4, rowsA1: Rows4, colsB0: vec4<u32>, colsB1: vec4<u32>) {
+  let channels = params.src_c;
+  let stepA = params.src_h * params.src_w;
+  let stepB = channelStepB();
+  let taps = kExtent();
+  var k = ks.x;
+  while (k < ks.y) {
+    let tc = divmod(k, channels);
+    let tap = divmod(tc.x, taps.y);
+    let end = min(ks.y, k - tc.y + channels);
+    let dhw = tapPart(tap);
+    let t0 = tap4(rowsA0, dhw);
+    let t1 = tap4(rowsA1, dhw);
+    var at = tc.y * stepA;
+    var kb = tc.y * stepB + tapB(tap);
+    for (; k < end; k++) {
+      var a1: vec4<f32>;
+      var b1: vec4<f32>;
+      if (REG_M == 8u) { a1 = tapA4(t1, at); }
+      if (REG_N == 8u) { b1 = gatherB(colsB1 + kb); }
+      accumulate(blk, tapA4(t0, at), a1, gatherB(colsB0 + kb), b1);
+      at += stepA;
+      kb += stepB;
+    }
+  }
+}
+
+// The K loop by counters: every k decodes its own padding test and index.
+fn counterLoop(blk: ptr<function, Block>, ks: vec2<u32>, rowsA0: Rows4, rowsA1: Rows4, colsB0: vec4<u32>, colsB1: vec4<u32>) {
+  var cur = cursorOf(ks.x);
+  for (var k = ks.x; k < ks.y; k++) {
+    let kp = kPartAt(cur);
+    let kAt = kp.x + kp.y * i32(params.src_w) + kp.z;
+    let kb = kBAt(cur);
+    cur = advance(cur);
+    var a1: vec4<f32>;
+    var b1: vec4<f32>;
+    if (REG_M == 8u) { a1 = convA4(rowsA1, kp, kAt); }
+    if (REG_N == 8u) { b1 = gatherB(colsB1 + kb); }
+    accumulate(blk, convA4(rowsA0, kp, kAt), a1, gatherB(colsB0 + kb), b1);
+  }
+}
+
 // conv_direct: the `direct` entry's loop for a convolution GEMM (CONV 1..3): no
 // workgroup memory, each row's decode hoisted out of the K loop, and k walked by
-// counters, with no integer division inside the loop (CPU adapters divide lane by
-// lane; per-k decoding by division took most of a step).
+// counters, with no integer division per k (CPU adapters divide lane by lane;
+// per-k decoding by division took most of a step).
 @compute @workgroup_size(WG_X, WG_Y)
 fn conv_direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let row0 = wid.y * TILE_M + lid.y;
@@ -572,17 +660,10 @@ fn conv_direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_
 
   let ks = kSlice(wid.z);
   var blk: Block;
-  var cur = cursorOf(ks.x);
-  for (var k = ks.x; k < ks.y; k++) {
-    let kp = kPartAt(cur);
-    let kAt = kp.x + kp.y * i32(params.src_w) + kp.z;
-    let kb = kBAt(cur);
-    cur = advance(cur);
-    var a1: vec4<f32>;
-    var b1: vec4<f32>;
-    if (REG_M == 8u) { a1 = convA4(rowsA1, kp, kAt); }
-    if (REG_N == 8u) { b1 = gatherB(colsB1 + kb); }
-    accumulate(&blk, convA4(rowsA0, kp, kAt), a1, gatherB(colsB0 + kb), b1);
+  if (TAP_LOOP) {
+    tapLoop(&blk, ks, rowsA0, rowsA1, colsB0, colsB1);
+  } else {
+    counterLoop(&blk, ks, rowsA0, rowsA1, colsB0, colsB1);
   }
   storeBlock(blk, row0, col0, wid.z);
 }

@@ -207,6 +207,34 @@ function dataByColumns(gpu: Gpu, c: GemmCall, y: Tensor): Tensor {
   return y;
 }
 
+/**
+ * From this many channels of the im2col image, conv_direct walks CONV_FORWARD's and
+ * CONV_DATA's K by taps (TAP_LOOP in shaders/matmul.wgsl): the padding test and index
+ * decode then happen once per tap rather than once per k. Measured on the conv VAE at
+ * batch 128 (`npm run bench -- --quick --filter conv`, six runs, each GEMM against its
+ * matmul twin): the stride-2 input gradients with 64 channels went 78 -> 93% of the
+ * twin on SwiftShader and 91 -> 95% on llvmpipe, the forwards over 32 and 64
+ * channels stayed within the noise (87-92%); over 1 channel the tap loop halved the
+ * rate (encoder.0's forward 80 -> 48% on SwiftShader, with or without a division
+ * per tap): a tap's setup and inner loop are not paid back by one k. Between 1 and
+ * 32 channels it is unmeasured.
+ */
+const TAP_LOOP_FROM = 8;
+
+const tapLoop = (c: GemmCall, config: MatmulConfig) => config.entry === 'direct' && c.mode !== 'weight' && c.src[0] >= TAP_LOOP_FROM;
+
+/**
+ * K per launch: the tap loop spends two more of llvmpipe's loop iterations per tap,
+ * one per `channels` values of k: the outer loop's and the inner loop's exit
+ * (measured: a 1-channel forward of 36,100 taps in one launch was cut after a third).
+ */
+function perLaunch(c: GemmCall, config: MatmulConfig): number {
+  const k = kPerLaunch(config);
+  if (!tapLoop(c, config)) return k;
+  const channels = c.src[0];
+  return Math.floor((k * channels) / (channels + 2));
+}
+
 function convGemm(gpu: Gpu, c: GemmCall): Tensor {
   const { bias, activation = 'identity' } = c.epilogue;
   const { out, accumulate = false } = c.output;
@@ -241,7 +269,7 @@ function convGemm(gpu: Gpu, c: GemmCall): Tensor {
   // One GEMM (not CONV_DATA's classes) with no epilogue may slice its K (src/ops/gemm-split.ts).
   const sliceable = c.mode !== 'data' && !bias && activation === 'identity';
   for (const { M, K, fields: classFields, config, grid } of launches) {
-    runOverK(gpu, M, c.N, K, kPerLaunch(config), sliceable, y, accumulate, (l) => {
+    runOverK(gpu, M, c.N, K, perLaunch(c, config), sliceable, y, accumulate, (l) => {
       const { fields, z } = kFields(l, y.size);
       gpu.run({
         shader: gemmShader,
@@ -250,6 +278,7 @@ function convGemm(gpu: Gpu, c: GemmCall): Tensor {
           ...launchConstants(l.range, { hasBias: bias !== undefined, act: activationCode(activation), accumulate: l.accumulate }),
           CONV: MODE_CODE[c.mode],
           CONV_B_KN: Number(c.weightKN ?? false),
+          TAP_LOOP: Number(tapLoop(c, config)),
           ...configPipeline(config).constants,
         },
         bindings: { a: c.image, b: c.other, bias: bias ?? null, c: l.target },

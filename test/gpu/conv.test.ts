@@ -5,7 +5,9 @@
 // GPUs run), on awkward shapes: odd sizes, 1x1, 2x3, 3x3 and 5x5 kernels, stride 1
 // to 3, padding 0 to 2, dilation 2 (also with stride 2), output padding, batch 1 and 7, channels 1, 3
 // and 33. Up to 8 output channels, CONV_DATA (a conv's dx, a transposed conv's
-// forward) runs by columns and col2im; the shapes have both sides of that line.
+// forward) runs by columns and col2im; from 8 channels of the im2col image,
+// conv_direct walks CONV_FORWARD and CONV_DATA by taps; the shapes have both sides
+// of both lines.
 import { describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu/runtime.js';
 import type { Activation } from '../../src/ops/activation.js';
@@ -123,6 +125,8 @@ const SHAPES: ConvTransposeShape[] = [
   shape(1, 3, 8, 7, 2, 1, 3, 2, 1, 2),
   // Stride and dilation sharing a factor: half the pixel classes get no tap at all.
   shape(7, 2, 9, 8, 3, 3, 2, 1, 2, 1),
+  // The same with 9 and 10 channels: every product walked by taps (TAP_LOOP).
+  shape(2, 9, 9, 8, 10, 3, 2, 1, 2, 1),
 ];
 
 describe('conv', () => {
@@ -166,6 +170,28 @@ describe('conv', () => {
       gpu.release(dw);
     }
     gpu.release(x, g);
+  });
+
+  it('a forward walked by taps past llvmpipe\'s loop limit is summed whole, its launches splitting a tap', async () => {
+    // K = 9 channels · 82·82 taps = 60,516 positive terms. conv_direct's tap loop
+    // spends two more loop iterations per tap (2·6724), over llvmpipe's 65535 in one
+    // launch of 60,000 k: a cut sum would miss part of it. The launches it runs in
+    // (49,090 k) end inside a tap. The bias keeps the GEMM from K slices; output
+    // channel o's weights are scaled by o + 1, so a launch that strides into another
+    // channel's is off too.
+    const gpu = await testGpu();
+    const C = 9, S = 82, K = C * S * S;
+    const s = shape(1, C, S, S, 3, S, 1, 0);
+    const xData = uniform(C * S * S, 10, 0, 1), bData = uniform(3, 12);
+    const wData = uniform(3 * K, 11, 0, 1).map((v, i) => v * (1 + Math.floor(i / K)));
+    const x = gpu.upload(xData, [1, C, S, S], 'x'), w = gpu.upload(wData, [3, C, S, S], 'w'), bias = gpu.upload(bData, [3], 'bias');
+    const ref = conv2dRef(xData, wData, s, bData);
+    for (const entry of ['direct', 'main'] as const) {
+      const y = conv2d(gpu, x, w, { bias, config: configFor(gpu, entry, 1, 3, K) });
+      assertClose(await gpu.read(y), ref.y, tolerance(ref.absDot, ref.pre, K, false), `${entry} y, K ${K}`);
+      gpu.release(y);
+    }
+    gpu.release(x, w, bias);
   });
 
   it('rejects bad shapes and options with errors naming them', async () => {
