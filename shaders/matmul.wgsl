@@ -15,11 +15,14 @@
 // (M, N, K); then the read-only inputs a, b, bias; then the output c (read_write,
 // read too when ACCUMULATE). A variant without HAS_BIAS gets a placeholder for bias.
 //
-// Register blocking: each invocation owns a REG_M × REG_N block of C (4 or 8 each),
-// held as up to four 4 × 4 quadrants in mat4x4 registers and updated with outer
-// products of 4-vectors, with constant indices only: SwiftShader keeps a
+// Register blocking: each invocation owns a REG_M × REG_N block of C (4, 8 or 16
+// each), held as up to sixteen 4 × 4 quadrants in mat4x4 registers and updated with
+// outer products of 4-vectors, with constant indices only: SwiftShader keeps a
 // dynamically indexed private array in memory, which made a loop-based block 3-4×
-// slower there. An invocation's rows and columns are interleaved
+// slower there. The CPU adapters load an operand lane by lane, which costs them far
+// more than a multiply-add, so their blocks are big: a 16 × 16 block loads 32 values
+// per 256 multiply-adds where 8 × 8 loads 16 per 64, and ran 1.4-1.6× faster on
+// llvmpipe (the spilled accumulators cost less than the loads they save). An invocation's rows and columns are interleaved
 // (row = ty + i·WG_Y, col = tx + j·WG_X) so neighbouring invocations touch
 // neighbouring words. A workgroup owns a TILE_M × TILE_N tile of C
 // (TILE_M = REG_M·WG_Y, TILE_N = REG_N·WG_X, at most 256 invocations).
@@ -116,7 +119,7 @@ override CONV_B_KN: bool = false;
 // in an inner loop (src/ops/conv.ts says when), instead of one k at a time.
 override TAP_LOOP: bool = false;
 
-// Register block (4 or 8 each), invocations along N (x) and M (y), K step of `main`.
+// Register block (4, 8 or 16 each), invocations along N (x) and M (y), K step of `main`.
 override REG_M: u32 = 8u;
 override REG_N: u32 = 8u;
 override WG_X: u32 = 8u;
@@ -150,23 +153,57 @@ fn outer4(acc: ptr<function, mat4x4<f32>>, a4: vec4<f32>, b4: vec4<f32>) {
   (*acc)[3] += a4.w * b4;
 }
 
-// The register block: quadrant q_rc holds block rows 4r..4r+3, columns 4c..4c+3.
-struct Block {
-  q00: mat4x4<f32>,
-  q01: mat4x4<f32>,
-  q10: mat4x4<f32>,
-  q11: mat4x4<f32>,
+// The register block as four quadrant rows: r_r.q_c holds block rows 4r..4r+3,
+// columns 4c..4c+3; quadrants past REG_M × REG_N are never touched. (Rows of their
+// own because a function may take one pointer into a variable, not four.)
+struct BlockRow {
+  q0: mat4x4<f32>,
+  q1: mat4x4<f32>,
+  q2: mat4x4<f32>,
+  q3: mat4x4<f32>,
 }
 
-// Adds the outer product of the block's column of op(A) (a0: rows 0-3, a1: rows 4-7)
-// and row of op(B) (b0: columns 0-3, b1: columns 4-7); halves beyond REG_M / REG_N
-// are skipped (the branches fold away once the overrides are known).
-fn accumulate(blk: ptr<function, Block>, a0: vec4<f32>, a1: vec4<f32>, b0: vec4<f32>, b1: vec4<f32>) {
-  outer4(&(*blk).q00, a0, b0);
-  if (REG_N == 8u) { outer4(&(*blk).q01, a0, b1); }
-  if (REG_M == 8u) {
-    outer4(&(*blk).q10, a1, b0);
-    if (REG_N == 8u) { outer4(&(*blk).q11, a1, b1); }
+struct Block {
+  r0: BlockRow,
+  r1: BlockRow,
+  r2: BlockRow,
+  r3: BlockRow,
+}
+
+// A block's column of op(A) at one k (v_r: rows 4r..4r+3) or its row of op(B)
+// (v_c: columns 4c..4c+3), as far as REG_M or REG_N reaches.
+struct Vec16 {
+  v0: vec4<f32>,
+  v1: vec4<f32>,
+  v2: vec4<f32>,
+  v3: vec4<f32>,
+}
+
+// How many of a Vec16's four vectors a block side of `reg` uses.
+fn reaches(reg: u32, quadrant: u32) -> bool {
+  return reg > 4u * quadrant;
+}
+
+// One quadrant row of the block: op(A)'s 4-vector for its rows against op(B)'s row.
+// (No parameter is called `a` or `b`: the linker would rename the bindings.)
+fn accumulateRow(row: ptr<function, BlockRow>, a4: vec4<f32>, opB: Vec16) {
+  outer4(&(*row).q0, a4, opB.v0);
+  if (reaches(REG_N, 1u)) { outer4(&(*row).q1, a4, opB.v1); }
+  if (reaches(REG_N, 2u)) {
+    outer4(&(*row).q2, a4, opB.v2);
+    outer4(&(*row).q3, a4, opB.v3);
+  }
+}
+
+// Adds the outer product of the block's column of op(A) and row of op(B); quadrants
+// beyond REG_M / REG_N are skipped (the branches fold away once the overrides are
+// known).
+fn accumulate(blk: ptr<function, Block>, opA: Vec16, opB: Vec16) {
+  accumulateRow(&(*blk).r0, opA.v0, opB);
+  if (reaches(REG_M, 1u)) { accumulateRow(&(*blk).r1, opA.v1, opB); }
+  if (reaches(REG_M, 2u)) {
+    accumulateRow(&(*blk).r2, opA.v2, opB);
+    accumulateRow(&(*blk).r3, opA.v3, opB);
   }
 }
 
@@ -184,7 +221,10 @@ fn kSlice(z: u32) -> vec2<u32> {
 // indexing goes through a copy, so that `blk` itself stays in registers.
 fn storeBlock(blk: Block, row0: u32, col0: u32, slice: u32) {
   let base = slice * params.split_stride;
-  var quads = array<mat4x4<f32>, 4>(blk.q00, blk.q01, blk.q10, blk.q11);
+  var quads = array<mat4x4<f32>, 16>(
+    blk.r0.q0, blk.r0.q1, blk.r0.q2, blk.r0.q3, blk.r1.q0, blk.r1.q1, blk.r1.q2, blk.r1.q3,
+    blk.r2.q0, blk.r2.q1, blk.r2.q2, blk.r2.q3, blk.r3.q0, blk.r3.q1, blk.r3.q2, blk.r3.q3,
+  );
   let rows = select(0u, min(REG_M, (params.M - row0 + WG_Y - 1u) / WG_Y), row0 < params.M);
   let cols = select(0u, min(REG_N, (params.N - col0 + WG_X - 1u) / WG_X), col0 < params.N);
   for (var r = 0u; r < rows; r++) {
@@ -193,7 +233,7 @@ fn storeBlock(blk: Block, row0: u32, col0: u32, slice: u32) {
     for (var j = 0u; j < cols; j++) {
       let col = col0 + j * WG_X;
       let at = rowAt + colOut(col);
-      var x = quads[(r / 4u) * 2u + j / 4u][r % 4u][j % 4u];
+      var x = quads[(r / 4u) * 4u + j / 4u][r % 4u][j % 4u];
       // A split K's last launch accumulates and applies the epilogue; a caller's
       // accumulate has neither bias nor activation (src/ops/matmul.ts checks).
       if (ACCUMULATE) { x += c[at]; }
@@ -223,13 +263,35 @@ fn loadB(k: u32, n: u32) -> f32 {
   return b[k * params.N + n];
 }
 
-// Four values of a tile row that an invocation uses: WG_Y (A) or WG_X (B) apart.
+// The values of a tile row that an invocation uses: WG_Y (A) or WG_X (B) apart.
 fn tileA4(at: u32) -> vec4<f32> {
   return vec4(tileA[at], tileA[at + WG_Y], tileA[at + 2u * WG_Y], tileA[at + 3u * WG_Y]);
 }
 
 fn tileB4(at: u32) -> vec4<f32> {
   return vec4(tileB[at], tileB[at + WG_X], tileB[at + 2u * WG_X], tileB[at + 3u * WG_X]);
+}
+
+fn tileA16(at: u32) -> Vec16 {
+  var v: Vec16;
+  v.v0 = tileA4(at);
+  if (reaches(REG_M, 1u)) { v.v1 = tileA4(at + 4u * WG_Y); }
+  if (reaches(REG_M, 2u)) {
+    v.v2 = tileA4(at + 8u * WG_Y);
+    v.v3 = tileA4(at + 12u * WG_Y);
+  }
+  return v;
+}
+
+fn tileB16(at: u32) -> Vec16 {
+  var v: Vec16;
+  v.v0 = tileB4(at);
+  if (reaches(REG_N, 1u)) { v.v1 = tileB4(at + 4u * WG_X); }
+  if (reaches(REG_N, 2u)) {
+    v.v2 = tileB4(at + 8u * WG_X);
+    v.v3 = tileB4(at + 12u * WG_X);
+  }
+  return v;
 }
 
 // Copies the K tile starting at k0 into stage `stage` of the tiles, walking each tile
@@ -258,11 +320,7 @@ fn multiplyTiles(blk: ptr<function, Block>, stage: u32, lid: vec3<u32>) {
   for (var k = 0u; k < TILE_K; k++) {
     let ra = (stage * TILE_K + k) * TILE_M + lid.y;
     let rb = (stage * TILE_K + k) * TILE_N + lid.x;
-    var a1: vec4<f32>;
-    var b1: vec4<f32>;
-    if (REG_M == 8u) { a1 = tileA4(ra + 4u * WG_Y); }
-    if (REG_N == 8u) { b1 = tileB4(rb + 4u * WG_X); }
-    accumulate(blk, tileA4(ra), a1, tileB4(rb), b1);
+    accumulate(blk, tileA16(ra), tileB16(rb));
   }
 }
 
@@ -311,15 +369,56 @@ fn gatherB(at: vec4<u32>) -> vec4<f32> {
   return vec4(b[at.x], b[at.y], b[at.z], b[at.w]);
 }
 
+// Storage indices of a block's rows or columns, four per vector as in Vec16.
+struct Index16 {
+  i0: vec4<u32>,
+  i1: vec4<u32>,
+  i2: vec4<u32>,
+  i3: vec4<u32>,
+}
+
+// The indices (first + step·i, clamped to last)·scale for i = 0..15.
+fn index16(first: u32, step: u32, last: u32, scale: u32) -> Index16 {
+  let quad = vec4(0u, 1u, 2u, 3u);
+  let at = vec4(first) + step * quad;
+  return Index16(
+    min(at, vec4(last)) * scale,
+    min(at + 4u * step, vec4(last)) * scale,
+    min(at + 8u * step, vec4(last)) * scale,
+    min(at + 12u * step, vec4(last)) * scale,
+  );
+}
+
+// op(A)'s block column at storage offset `offset` from each row's index.
+fn gatherA16(at: Index16, offset: u32) -> Vec16 {
+  var v: Vec16;
+  v.v0 = gatherA(at.i0 + offset);
+  if (reaches(REG_M, 1u)) { v.v1 = gatherA(at.i1 + offset); }
+  if (reaches(REG_M, 2u)) {
+    v.v2 = gatherA(at.i2 + offset);
+    v.v3 = gatherA(at.i3 + offset);
+  }
+  return v;
+}
+
+fn gatherB16(at: Index16, offset: u32) -> Vec16 {
+  var v: Vec16;
+  v.v0 = gatherB(at.i0 + offset);
+  if (reaches(REG_N, 1u)) { v.v1 = gatherB(at.i1 + offset); }
+  if (reaches(REG_N, 2u)) {
+    v.v2 = gatherB(at.i2 + offset);
+    v.v3 = gatherB(at.i3 + offset);
+  }
+  return v;
+}
+
 // Where an invocation's operands start in storage, for `direct` and `subgroup`:
 // op(A)[m, k] = a[m·strideAm + k·strideAk] and op(B)[k, n] = b[k·strideBk + n·strideBn],
-// so rowsA* + k·strideAk index the block's rows of op(A) at k and colsB* + k·strideBk
+// so rowsA + k·strideAk index the block's rows of op(A) at k and colsB + k·strideBk
 // its columns of op(B). Rows and columns past the edge are clamped to the last.
 struct Operands {
-  rowsA0: vec4<u32>,
-  rowsA1: vec4<u32>,
-  colsB0: vec4<u32>,
-  colsB1: vec4<u32>,
+  rowsA: Index16,
+  colsB: Index16,
   strideAk: u32,
   strideBk: u32,
 }
@@ -328,14 +427,9 @@ fn operandsAt(row0: u32, col0: u32) -> Operands {
   let M = params.M;
   let N = params.N;
   let K = params.K;
-  let quad = vec4(0u, 1u, 2u, 3u);
-  let strideAm = select(K, 1u, TRANS_A);
-  let strideBn = select(1u, K, TRANS_B);
   return Operands(
-    min(row0 + WG_Y * quad, vec4(M - 1u)) * strideAm,
-    min(row0 + WG_Y * (quad + 4u), vec4(M - 1u)) * strideAm,
-    min(col0 + WG_X * quad, vec4(N - 1u)) * strideBn,
-    min(col0 + WG_X * (quad + 4u), vec4(N - 1u)) * strideBn,
+    index16(row0, WG_Y, M - 1u, select(K, 1u, TRANS_A)),
+    index16(col0, WG_X, N - 1u, select(1u, K, TRANS_B)),
     select(1u, M, TRANS_A),
     select(N, 1u, TRANS_B),
   );
@@ -350,13 +444,7 @@ fn direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
   let ks = kSlice(wid.z);
   var blk: Block;
   for (var k = ks.x; k < ks.y; k++) {
-    let ka = k * o.strideAk;
-    let kb = k * o.strideBk;
-    var a1: vec4<f32>;
-    var b1: vec4<f32>;
-    if (REG_M == 8u) { a1 = gatherA(o.rowsA1 + ka); }
-    if (REG_N == 8u) { b1 = gatherB(o.colsB1 + kb); }
-    accumulate(&blk, gatherA(o.rowsA0 + ka), a1, gatherB(o.colsB0 + kb), b1);
+    accumulate(&blk, gatherA16(o.rowsA, k * o.strideAk), gatherB16(o.colsB, k * o.strideBk));
   }
   storeBlock(blk, row0, col0, wid.z);
 }
@@ -575,9 +663,39 @@ fn rows4(first: u32, step: u32) -> Rows4 {
   return Rows4(vec4(r0.x, r1.x, r2.x, r3.x) + h * i32(params.src_w) + w, h, w);
 }
 
+// The block's rows, four per Rows4 as in Vec16 (those past REG_M are not decoded).
+struct Rows16 {
+  r0: Rows4,
+  r1: Rows4,
+  r2: Rows4,
+  r3: Rows4,
+}
+
+fn rows16(first: u32) -> Rows16 {
+  var r: Rows16;
+  r.r0 = rows4(first, WG_Y);
+  if (reaches(REG_M, 1u)) { r.r1 = rows4(first + 4u * WG_Y, WG_Y); }
+  if (reaches(REG_M, 2u)) {
+    r.r2 = rows4(first + 8u * WG_Y, WG_Y);
+    r.r3 = rows4(first + 12u * WG_Y, WG_Y);
+  }
+  return r;
+}
+
 // kp is the k position's part (offset, dh, dw), kAt its index part.
 fn convA4(r: Rows4, kp: vec3<i32>, kAt: i32) -> vec4<f32> {
   return im2col4(r.at + kAt, r.h + kp.y, r.w + kp.z);
+}
+
+fn convA16(r: Rows16, kp: vec3<i32>, kAt: i32) -> Vec16 {
+  var v: Vec16;
+  v.v0 = convA4(r.r0, kp, kAt);
+  if (reaches(REG_M, 1u)) { v.v1 = convA4(r.r1, kp, kAt); }
+  if (reaches(REG_M, 2u)) {
+    v.v2 = convA4(r.r2, kp, kAt);
+    v.v3 = convA4(r.r3, kp, kAt);
+  }
+  return v;
 }
 
 // Four rows at one tap: where channel 0's values are (a valid index for a row in
@@ -597,10 +715,39 @@ fn tapA4(t: Tap4, channelAt: u32) -> vec4<f32> {
   return select(vec4(0.0), gatherA(t.at + channelAt), t.inside);
 }
 
+struct Tap16 {
+  t0: Tap4,
+  t1: Tap4,
+  t2: Tap4,
+  t3: Tap4,
+}
+
+fn tap16(r: Rows16, dhw: vec2<i32>) -> Tap16 {
+  var t: Tap16;
+  t.t0 = tap4(r.r0, dhw);
+  if (reaches(REG_M, 1u)) { t.t1 = tap4(r.r1, dhw); }
+  if (reaches(REG_M, 2u)) {
+    t.t2 = tap4(r.r2, dhw);
+    t.t3 = tap4(r.r3, dhw);
+  }
+  return t;
+}
+
+fn tapA16(t: Tap16, channelAt: u32) -> Vec16 {
+  var v: Vec16;
+  v.v0 = tapA4(t.t0, channelAt);
+  if (reaches(REG_M, 1u)) { v.v1 = tapA4(t.t1, channelAt); }
+  if (reaches(REG_M, 2u)) {
+    v.v2 = tapA4(t.t2, channelAt);
+    v.v3 = tapA4(t.t3, channelAt);
+  }
+  return v;
+}
+
 // CONV_FORWARD's and CONV_DATA's K loop with TAP_LOOP: the taps, and within one tap
 // its channels, which share the padding test and the index decode: the inner loop
 // reads A and B at a fixed stride like the matmul's (the padding costs a select).
-fn tapLoop(blk: ptr<function, Block>, ks: vec2<u32>, rowsA0: Rows4, rowsA1: Rows4, colsB0: vec4<u32>, colsB1: vec4<u32>) {
+fn tapLoop(blk: ptr<function, Block>, ks: vec2<u32>, rows: Rows16, cols: Index16) {
   let channels = params.src_c;
   let stepA = params.src_h * params.src_w;
   let stepB = channelStepB();
@@ -611,16 +758,11 @@ fn tapLoop(blk: ptr<function, Block>, ks: vec2<u32>, rowsA0: Rows4, rowsA1: Rows
     let tap = divmod(tc.x, taps.y);
     let end = min(ks.y, k - tc.y + channels);
     let dhw = tapPart(tap);
-    let t0 = tap4(rowsA0, dhw);
-    let t1 = tap4(rowsA1, dhw);
+    let t = tap16(rows, dhw);
     var at = tc.y * stepA;
     var kb = tc.y * stepB + tapB(tap);
     for (; k < end; k++) {
-      var a1: vec4<f32>;
-      var b1: vec4<f32>;
-      if (REG_M == 8u) { a1 = tapA4(t1, at); }
-      if (REG_N == 8u) { b1 = gatherB(colsB1 + kb); }
-      accumulate(blk, tapA4(t0, at), a1, gatherB(colsB0 + kb), b1);
+      accumulate(blk, tapA16(t, at), gatherB16(cols, kb));
       at += stepA;
       kb += stepB;
     }
@@ -628,18 +770,14 @@ fn tapLoop(blk: ptr<function, Block>, ks: vec2<u32>, rowsA0: Rows4, rowsA1: Rows
 }
 
 // The K loop by counters: every k decodes its own padding test and index.
-fn counterLoop(blk: ptr<function, Block>, ks: vec2<u32>, rowsA0: Rows4, rowsA1: Rows4, colsB0: vec4<u32>, colsB1: vec4<u32>) {
+fn counterLoop(blk: ptr<function, Block>, ks: vec2<u32>, rows: Rows16, cols: Index16) {
   var cur = cursorOf(ks.x);
   for (var k = ks.x; k < ks.y; k++) {
     let kp = kPartAt(cur);
     let kAt = kp.x + kp.y * i32(params.src_w) + kp.z;
     let kb = kBAt(cur);
     cur = advance(cur);
-    var a1: vec4<f32>;
-    var b1: vec4<f32>;
-    if (REG_M == 8u) { a1 = convA4(rowsA1, kp, kAt); }
-    if (REG_N == 8u) { b1 = gatherB(colsB1 + kb); }
-    accumulate(blk, convA4(rowsA0, kp, kAt), a1, gatherB(colsB0 + kb), b1);
+    accumulate(blk, convA16(rows, kp, kAt), gatherB16(cols, kb));
   }
 }
 
@@ -651,19 +789,15 @@ fn counterLoop(blk: ptr<function, Block>, ks: vec2<u32>, rowsA0: Rows4, rowsA1: 
 fn conv_direct(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let row0 = wid.y * TILE_M + lid.y;
   let col0 = wid.x * TILE_N + lid.x;
-  let quad = vec4(0u, 1u, 2u, 3u);
-  let rowsA0 = rows4(row0, WG_Y);
-  let rowsA1 = rows4(row0 + 4u * WG_Y, WG_Y);
-  let g = groupB();
-  let colsB0 = min(col0 + WG_X * quad, vec4(params.N - 1u)) * g;
-  let colsB1 = min(col0 + WG_X * (quad + 4u), vec4(params.N - 1u)) * g;
+  let rows = rows16(row0);
+  let cols = index16(col0, WG_X, params.N - 1u, groupB());
 
   let ks = kSlice(wid.z);
   var blk: Block;
   if (TAP_LOOP) {
-    tapLoop(&blk, ks, rowsA0, rowsA1, colsB0, colsB1);
+    tapLoop(&blk, ks, rows, cols);
   } else {
-    counterLoop(&blk, ks, rowsA0, rowsA1, colsB0, colsB1);
+    counterLoop(&blk, ks, rows, cols);
   }
   storeBlock(blk, row0, col0, wid.z);
 }

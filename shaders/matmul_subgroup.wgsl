@@ -15,7 +15,7 @@
 // second). Only plain matmuls (CONV = 0) run it. A separate file because `enable
 // subgroups` must not reach a device without the feature.
 
-import package::matmul::{params, kSlice, Block, accumulate, storeBlock, gatherA, gatherB, operandsAt, REG_M, REG_N, WG_X, WG_Y, TILE_M, TILE_N};
+import package::matmul::{params, kSlice, Block, Vec16, accumulate, reaches, storeBlock, gatherA16, gatherB16, operandsAt, REG_M, WG_X, WG_Y, TILE_M, TILE_N};
 
 enable subgroups;
 
@@ -35,20 +35,19 @@ fn subgroup(
   var blk: Block;
   for (var k0 = ks.x; k0 < K; k0 += width) {
     // This lane's share: op(A) at k0 + lane (a clamped index past K, never used).
-    let ka = min(k0 + lane, K - 1u) * o.strideAk;
-    let mine0 = gatherA(o.rowsA0 + ka);
-    var mine1: vec4<f32>;
-    if (REG_M == 8u) { mine1 = gatherA(o.rowsA1 + ka); }
+    let mine = gatherA16(o.rowsA, min(k0 + lane, K - 1u) * o.strideAk);
     // The chunk's length is the same in every lane, so the shuffles stay in uniform
     // control flow.
     let count = min(width, K - k0);
     for (var j = 0u; j < count; j++) {
-      let kb = (k0 + j) * o.strideBk;
-      var a1: vec4<f32>;
-      var b1: vec4<f32>;
-      if (REG_M == 8u) { a1 = subgroupShuffle(mine1, j); }
-      if (REG_N == 8u) { b1 = gatherB(o.colsB1 + kb); }
-      accumulate(&blk, subgroupShuffle(mine0, j), a1, gatherB(o.colsB0 + kb), b1);
+      var column: Vec16;
+      column.v0 = subgroupShuffle(mine.v0, j);
+      if (reaches(REG_M, 1u)) { column.v1 = subgroupShuffle(mine.v1, j); }
+      if (reaches(REG_M, 2u)) {
+        column.v2 = subgroupShuffle(mine.v2, j);
+        column.v3 = subgroupShuffle(mine.v3, j);
+      }
+      accumulate(&blk, column, gatherB16(o.colsB, (k0 + j) * o.strideBk));
     }
   }
   storeBlock(blk, row0, col0, wid.z);

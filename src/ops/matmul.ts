@@ -52,9 +52,9 @@ export interface MatmulConfig {
    * a device with the `subgroups` feature, wgX a multiple of its largest subgroup).
    */
   entry: 'main' | 'direct' | 'subgroup';
-  /** Rows and columns of C per invocation (REG_M, REG_N): 4 or 8. */
-  regM: 4 | 8;
-  regN: 4 | 8;
+  /** Rows and columns of C per invocation (REG_M, REG_N): 4, 8 or 16. */
+  regM: 4 | 8 | 16;
+  regN: 4 | 8 | 16;
   /** Invocations along N and M (WG_X, WG_Y); the tile of C is regM·wgY × regN·wgX. */
   wgX: number;
   wgY: number;
@@ -78,12 +78,19 @@ export function shapeClass(M: number, N: number, K: number): ShapeClass {
 // Chosen by timing the VAE's shapes (bench/matmul.ts) on llvmpipe and SwiftShader,
 // configurations interleaved and the best of 5-8 rounds kept, on a shared 2-core CPU:
 // - 'direct' everywhere on the CPU adapters: ~2× the GFLOP/s of 'main' there.
-// - 8 × 8 blocks: ~1.8× faster than 4 × 4 (a block's operand loads are shared by
-//   twice the multiply-adds).
+// - Big blocks: the CPU adapters load an operand lane by lane, at a cost far above a
+//   multiply-add's, so what counts is how many multiply-adds share each load. 8 × 8
+//   ran ~1.8× faster than 4 × 4 and 1.3× faster than 8 × 4; 16 × 16 1.3-1.6× faster
+//   than 8 × 8 on llvmpipe on the VAE's 400- and 784-wide products and 1.2-1.3× on
+//   the K = 20 ones, 16 × 8 1.2-1.4× (2026-12-03, paired rounds at batch 128 and
+//   1024). On SwiftShader 16 × 16 (32 × 64 tiles) ran 1.01-1.40× faster than 8 × 8
+//   on those products at both batches, 16 × 8 (64 × 32) 0.94-1.23×; N = 32 (the conv
+//   GEMMs) takes 16 × 8, which fills its tile.
 // - The CPU adapters run a workgroup as SIMD groups of consecutive invocations,
 //   `lanes` wide (llvmpipe 8 with AVX2, SwiftShader 4). WG_X = lanes puts a SIMD
-//   group on one row: its A values are the same and its B values adjacent. llvmpipe
-//   ran 32 × 64 tiles 5-10% faster than 64 × 64, SwiftShader 64 × 32 10-20% faster.
+//   group on one row: its A values are the same and its B values adjacent (16 × 16
+//   blocks in 64 × 64 tiles, WG_X = 4, ran 0.95-1.10× of 8 × 8 on llvmpipe, against
+//   1.3-1.6× with WG_X = 8).
 // - A skinny side gets 4 per invocation and just enough invocations to cover it:
 //   N = 20 in a 64 × 20 tile ran 1.2-1.4× faster on llvmpipe than in 64 × 32 with
 //   8 × 8 blocks (the same on SwiftShader); M = 20 in a 20 × 64 (llvmpipe) or
@@ -117,11 +124,13 @@ export function matmulConfig(adapter: AdapterKind, M: number, N: number, K: numb
   const cls = shapeClass(M, N, K);
   if (adapter === 'llvmpipe' || adapter === 'swiftshader') {
     const lanes = adapter === 'llvmpipe' ? 8 : 4;
-    // N = 32 fills SwiftShader's 8 × 8-block tile exactly: no waste to avoid.
+    // N = 32 fills SwiftShader's 8-column tile exactly: no waste to avoid.
     const fills = N % (8 * lanes) === 0;
     if (cls === 'skinny-n' && !fills) return { entry: 'direct', regM: 8, regN: 4, wgX: fit(N), wgY: 8, tileK: 16 };
     if (cls === 'skinny-m') return { entry: 'direct', regM: 4, regN: 8, wgX: lanes, wgY: fit(M), tileK: 16 };
-    return { entry: 'direct', regM: 8, regN: 8, wgX: lanes, wgY: 32 / lanes, tileK: 16 };
+    // 16 columns per invocation where the tile's width is not mostly padding.
+    const regN = N > 64 ? 16 : 8;
+    return { entry: 'direct', regM: 16, regN, wgX: lanes, wgY: adapter === 'swiftshader' && regN === 8 ? 4 : 2, tileK: 16 };
   }
   if (cls === 'skinny-n') return { entry: 'main', regM: 4, regN: 4, wgX: fit(N), wgY: 16, tileK: 16 };
   if (cls === 'skinny-m') return { entry: 'main', regM: 4, regN: 4, wgX: 16, wgY: fit(M), tileK: 16 };
@@ -160,7 +169,7 @@ export function checkConfig(gpu: Gpu, c: MatmulConfig): void {
     if (!width) throw bad("the 'subgroup' entry needs a device with the 'subgroups' feature");
     if (c.wgX % width !== 0) throw bad(`the 'subgroup' entry needs wgX to be a multiple of the device's largest subgroup (${width}), so that a subgroup lies in one row`);
   }
-  if ((c.regM !== 4 && c.regM !== 8) || (c.regN !== 4 && c.regN !== 8)) throw bad('regM and regN must be 4 or 8');
+  if (![4, 8, 16].includes(c.regM) || ![4, 8, 16].includes(c.regN)) throw bad('regM and regN must be 4, 8 or 16');
   const limits = gpu.device.limits;
   const invocations = c.wgX * c.wgY;
   if (!Number.isInteger(c.wgX) || !Number.isInteger(c.wgY) || c.wgX < 1 || c.wgY < 1 || invocations > Math.min(256, limits.maxComputeInvocationsPerWorkgroup)) {

@@ -5,7 +5,7 @@
 // memory, subgroups) and by how much of the tile the problem fills.
 //
 // CPU adapters (llvmpipe, SwiftShader): 'direct' tiles with the SIMD width as WG_X
-// or twice it, 8 or 4 rows and columns per invocation, and on a device with
+// or twice it, 16, 8 or 4 rows and columns per invocation, and on a device with
 // subgroups the 'subgroup' entry with the same tiles; 'full' adds the tiled 'main'.
 // GPUs: the tiled 'main' with 4 × 4 to 8 × 8 blocks, 64 to 256 invocations, K steps
 // of 8 or 16, single or double buffered; the 'subgroup' entry with WG_X the largest
@@ -18,12 +18,20 @@ import { checkConfig, defaultMatmulConfig, maxSubgroupSize, type GemmProblem, ty
 
 export type TuneDepth = 'quick' | 'full';
 
-const BLOCKS: [4 | 8, 4 | 8][] = [
+type Block = [4 | 8 | 16, 4 | 8 | 16];
+
+const BLOCKS: Block[] = [
   [8, 8],
   [8, 4],
   [4, 8],
   [4, 4],
 ];
+
+/**
+ * The CPU adapters' blocks, biggest first: they load operands lane by lane, so the
+ * loads a block shares among its multiply-adds decide their speed (src/ops/matmul.ts).
+ */
+const CPU_BLOCKS: Block[] = [[16, 16], [16, 8], [8, 8], [8, 4], [4, 8], [4, 4]];
 
 /** The share of a tile's work that falls inside C (1 when the problem fills its tiles). */
 function filled(c: MatmulConfig, p: GemmProblem): number {
@@ -36,7 +44,7 @@ function cpuCandidates(lanes: number, subgroup: number, depth: TuneDepth): Matmu
   const out: MatmulConfig[] = [];
   const wgXs = depth === 'quick' ? [lanes] : [lanes, 2 * lanes];
   const invocations = depth === 'quick' ? [32, 64] : [16, 32, 64];
-  for (const [regM, regN] of depth === 'quick' ? BLOCKS.slice(0, 3) : BLOCKS) {
+  for (const [regM, regN] of depth === 'quick' ? CPU_BLOCKS.slice(0, 4) : CPU_BLOCKS) {
     for (const wgX of wgXs) {
       for (const n of invocations) {
         const wgY = n / wgX;

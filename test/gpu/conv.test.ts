@@ -138,22 +138,37 @@ describe('conv', () => {
     for (const [i, s] of SHAPES.entries()) await check(s, 'main', (['relu', 'identity'] as const)[i % 2]);
   });
 
-  it('4 × 4 and 8 × 8 register blocks', async () => {
+  it('4 × 4 to 16 × 16 register blocks, in all three GEMMs, by counters and by taps', async () => {
     const gpu = await testGpu();
-    const x = gpu.upload(uniform(2 * 3 * 7 * 6, 1), [2, 3, 7, 6], 'x');
-    const w = gpu.upload(uniform(5 * 3 * 3 * 3, 2), [5, 3, 3, 3], 'w');
-    const s = shape(2, 3, 7, 6, 5, 3, 2, 1);
-    const ref = conv2dRef(uniform(2 * 3 * 7 * 6, 1), uniform(5 * 3 * 3 * 3, 2), s);
-    for (const config of [
-      { entry: 'direct', regM: 4, regN: 4, wgX: 4, wgY: 8, tileK: 16 },
-      { entry: 'direct', regM: 8, regN: 8, wgX: 2, wgY: 2, tileK: 16 },
-      { entry: 'main', regM: 8, regN: 8, wgX: 8, wgY: 4, tileK: 12 },
-    ] as MatmulConfig[]) {
-      const y = conv2d(gpu, x, w, { stride: 2, padding: 1, config });
-      assertClose(await gpu.read(y), ref.y, tolerance(ref.absDot, ref.pre, 27, false), JSON.stringify(config));
-      gpu.release(y);
+    // 3 channels (the counter loops) and 9 and 14 (the tap loops; a dx by pixel
+    // classes). With WG_X = 1 a 16-column block spans columns 0-15, so 14 output
+    // channels reach its last quadrant.
+    for (const s of [shape(2, 3, 7, 6, 5, 3, 2, 1), shape(2, 9, 7, 6, 14, 3, 2, 1)]) {
+      const Ho = convOutSize(s.H, s.kh, s), Wo = convOutSize(s.W, s.kw, s);
+      const xData = uniform(s.B * s.C * s.H * s.W, 1), wData = uniform(s.O * s.C * s.kh * s.kw, 2), gData = uniform(s.B * s.O * Ho * Wo, 3);
+      const x = gpu.upload(xData, [s.B, s.C, s.H, s.W], 'x'), w = gpu.upload(wData, [s.O, s.C, s.kh, s.kw], 'w'), g = gpu.upload(gData, [s.B, s.O, Ho, Wo], 'g');
+      const ref = conv2dRef(xData, wData, s);
+      const grad = conv2dGradRef(xData, wData, gData, s);
+      const geom = { stride: s.stride, padding: s.padding };
+      for (const config of [
+        { entry: 'direct', regM: 4, regN: 4, wgX: 4, wgY: 8, tileK: 16 },
+        { entry: 'direct', regM: 8, regN: 8, wgX: 2, wgY: 2, tileK: 16 },
+        { entry: 'direct', regM: 16, regN: 16, wgX: 1, wgY: 2, tileK: 16 },
+        { entry: 'direct', regM: 16, regN: 4, wgX: 4, wgY: 1, tileK: 16 },
+        { entry: 'main', regM: 8, regN: 8, wgX: 8, wgY: 4, tileK: 12 },
+        { entry: 'main', regM: 16, regN: 8, wgX: 2, wgY: 4, tileK: 8 },
+      ] as MatmulConfig[]) {
+        const name = `C${s.C} ${JSON.stringify(config)}`;
+        const y = conv2d(gpu, x, w, { ...geom, config });
+        assertClose(await gpu.read(y), ref.y, tolerance(ref.absDot, ref.pre, s.C * 9, false), `${name} y`);
+        const dx = conv2dBackwardData(gpu, g, w, [s.H, s.W], { ...geom, config });
+        assertClose(await gpu.read(dx), grad.dx, tolerance(grad.dxAbs, grad.dx, s.O * 9, false), `${name} dx`);
+        const dw = conv2dBackwardWeight(gpu, x, g, [s.kh, s.kw], { ...geom, config });
+        assertClose(await gpu.read(dw), grad.dw, tolerance(grad.dwAbs, grad.dw, s.B * Ho * Wo, false), `${name} dw`);
+        gpu.release(y, dx, dw);
+      }
+      gpu.release(x, w, g);
     }
-    gpu.release(x, w);
   });
 
   it('a weight gradient over more than 65535 pixels is summed whole (llvmpipe\'s loop limit)', async () => {
