@@ -38,15 +38,8 @@ const LAYERS: ConvLayer[] = [
 
 const G = { stride: 2, padding: 1 };
 
-/** A fused bias and activation. */
-interface Epilogue {
-  activation: Activation;
-}
 type Run = (x: Record<string, Tensor>) => void;
 type Alloc = () => Record<string, Tensor>;
-
-const RELU: Epilogue = { activation: 'relu' };
-const BIAS_ONLY: Epilogue = { activation: 'identity' };
 
 function cases(gpu: Gpu, batch: number, l: ConvLayer): BenchCase[] {
   // Seen as the conv from the big side (channels cBig) to the small side (cSmall).
@@ -55,34 +48,34 @@ function cases(gpu: Gpu, batch: number, l: ConvLayer): BenchCase[] {
   const weight = [l.transposed ? l.cin : l.cout, l.transposed ? l.cout : l.cin, 3, 3];
   const macs = batch * l.small * l.small * cBig * cSmall * 9;
   const out = (shape: number[]) => gpu.empty(shape, 'bench.out');
-  // `epilogue`: the bias and activation the conv fuses, which its twin fuses too (a
-  // bias and activation are the same work in both; leaving them out of the twin made
-  // K = 9's forward look 10% slower than it is).
-  const t = (kind: string, M: number, N: number, K: number, epilogue: Epilogue | null, alloc: Alloc, run: Run): BenchCase[] => {
+  // `fused`: the activation the conv fuses after its bias (null: neither), which its
+  // twin fuses too: they are the same work in both, and leaving them out of the twin
+  // made K = 9's forward look 10% slower than it is.
+  const t = (kind: string, M: number, N: number, K: number, fused: Activation | null, alloc: Alloc, run: Run): BenchCase[] => {
     const name = `${l.name} ${kind} b${batch}`;
     const conv = { ...lazyCase(gpu, 'conv', `${name} [GEMM ${M}x${N}x${K}]`, 0, alloc, run), bytes: undefined, flops: 2 * macs };
-    const twinAlloc = () => ({ a: filled(gpu, [M, K], 'a'), b: filled(gpu, [N, K], 'b'), c: out([M, N]), ...(epilogue ? { bias: filled(gpu, [N], 'bias') } : {}) });
-    const twinRun: Run = (x) => matmul(gpu, x.a, x.b, { transB: true, out: x.c, ...(epilogue ? { bias: x.bias, activation: epilogue.activation } : {}) });
+    const twinAlloc = () => ({ a: filled(gpu, [M, K], 'a'), b: filled(gpu, [N, K], 'b'), c: out([M, N]), ...(fused ? { bias: filled(gpu, [N], 'bias') } : {}) });
+    const twinRun: Run = (x) => matmul(gpu, x.a, x.b, { transB: true, out: x.c, ...(fused ? { bias: x.bias, activation: fused } : {}) });
     const twin = { ...lazyCase(gpu, 'conv', `${name}: matmul ${M}x${N}x${K}`, 0, twinAlloc, twinRun), bytes: undefined, flops: 2 * M * N * K };
     return [{ ...conv, versus: twin }];
   };
   const bigPixels = batch * l.big * l.big, smallPixels = batch * l.small * l.small;
   // The GEMM of the kernel that reads the big side's taps (forward of a conv, dx of a transposed conv) ...
-  const down = (kind: string, epilogue: Epilogue | null, run: Run, alloc: Alloc) => t(kind, smallPixels, cSmall, cBig * 9, epilogue, alloc, run);
+  const down = (kind: string, fused: Activation | null, run: Run, alloc: Alloc) => t(kind, smallPixels, cSmall, cBig * 9, fused, alloc, run);
   // ... and of the one that writes the big side (a conv's dx, a transposed conv's forward): 9/4 taps a pixel on average.
-  const up = (kind: string, epilogue: Epilogue | null, run: Run, alloc: Alloc) => t(kind, bigPixels, cBig, Math.round((cSmall * 9) / 4), epilogue, alloc, run);
+  const up = (kind: string, fused: Activation | null, run: Run, alloc: Alloc) => t(kind, bigPixels, cBig, Math.round((cSmall * 9) / 4), fused, alloc, run);
   const dw = (run: Run, alloc: Alloc) => t('dW', cBig * 9, cSmall, smallPixels, null, alloc, run);
   const w = () => filled(gpu, weight, 'w');
   if (!l.transposed) {
     return [
-      ...down('forward', RELU, (x) => conv2d(gpu, x.x, x.w, { ...G, bias: x.b, activation: RELU.activation, out: x.y }), () => ({ x: filled(gpu, big, 'x'), w: w(), b: filled(gpu, [cSmall], 'b'), y: out(small) })),
+      ...down('forward', 'relu', (x) => conv2d(gpu, x.x, x.w, { ...G, bias: x.b, activation: 'relu', out: x.y }), () => ({ x: filled(gpu, big, 'x'), w: w(), b: filled(gpu, [cSmall], 'b'), y: out(small) })),
       ...(l.cin > 1 ? up('dx', null, (x) => conv2dBackwardData(gpu, x.g, x.w, [l.big, l.big], { ...G, out: x.dx }), () => ({ g: filled(gpu, small, 'g'), w: w(), dx: out(big) })) : []),
       ...dw((x) => conv2dBackwardWeight(gpu, x.x, x.g, [3, 3], { ...G, out: x.dw }), () => ({ x: filled(gpu, big, 'x'), g: filled(gpu, small, 'g'), dw: out(weight) })),
     ];
   }
   const op = { ...G, outputPadding: 1 };
   return [
-    ...up('forward', BIAS_ONLY, (x) => convTranspose2d(gpu, x.x, x.w, { ...op, bias: x.b, out: x.y }), () => ({ x: filled(gpu, small, 'x'), w: w(), b: filled(gpu, [cBig], 'b'), y: out(big) })),
+    ...up('forward', 'identity', (x) => convTranspose2d(gpu, x.x, x.w, { ...op, bias: x.b, out: x.y }), () => ({ x: filled(gpu, small, 'x'), w: w(), b: filled(gpu, [cBig], 'b'), y: out(big) })),
     ...down('dx', null, (x) => convTranspose2dBackwardData(gpu, x.g, x.w, { ...op, out: x.dx }), () => ({ g: filled(gpu, big, 'g'), w: w(), dx: out(small) })),
     ...dw((x) => convTranspose2dBackwardWeight(gpu, x.x, x.g, [3, 3], { ...op, out: x.dw }), () => ({ x: filled(gpu, small, 'x'), g: filled(gpu, big, 'g'), dw: out(weight) })),
   ];
