@@ -3,9 +3,11 @@
 // has three products: forward x·Wᵀ (transB, with the fused bias), input gradient
 // dx = dy·W (plain) and weight gradient dW = dyᵀ·x (transA, K = batch). Names give
 // the stored shapes (ᵀ marks a transposed operand) and the kernel configuration the
-// wrapper picked, so a table row says what ran.
+// wrapper picks by default (untuned), so a table row says what ran; a product whose
+// default reads its operands four k at a time ('direct4', 'direct4a') is paired
+// with the same tiles on the scalar 'direct' entry.
 import type { Gpu } from '../src/gpu/runtime.js';
-import { describeMatmulConfig, matmul, matmulConfig } from '../src/ops/matmul.js';
+import { defaultMatmulConfig, describeMatmulConfig, matmul, readsVec4, type GemmProblem, type MatmulConfig } from '../src/ops/matmul.js';
 import type { Tensor } from '../src/tensor.js';
 import type { BenchCase, BenchFamily } from './case.js';
 
@@ -32,15 +34,22 @@ interface Product {
   bias?: boolean;
 }
 
-function matmulCase(gpu: Gpu, p: Product): BenchCase {
-  const [M, K] = p.transA ? [p.a[1], p.a[0]] : p.a;
-  const N = p.transB ? p.b[0] : p.b[1];
+const problemOf = (p: Product): GemmProblem => ({
+  M: p.transA ? p.a[1] : p.a[0],
+  N: p.transB ? p.b[0] : p.b[1],
+  K: p.transA ? p.a[0] : p.a[1],
+  transA: !!p.transA,
+  transB: !!p.transB,
+});
+
+/** The product named by `config`, run on `pinned` if given, else on matmul's own choice (the tuner's under --tune, else `config`, the default). */
+function matmulCase(gpu: Gpu, p: Product, config: MatmulConfig, pinned?: MatmulConfig): BenchCase {
+  const { M, N, K } = problemOf(p);
   const shapes = `[${p.a.join(',')}]${p.transA ? 'ᵀ' : ''}·[${p.b.join(',')}]${p.transB ? 'ᵀ' : ''}`;
-  const config = describeMatmulConfig(matmulConfig(gpu.adapter.kind, M, N, K));
   let t: { a: Tensor; b: Tensor; bias?: Tensor; c: Tensor } | null = null;
   return {
     family: 'matmul',
-    name: `${p.name} ${shapes}${p.bias ? ' +bias' : ''} (${config})`,
+    name: `${p.name} ${shapes}${p.bias ? ' +bias' : ''} (${describeMatmulConfig(config)})`,
     flops: 2 * M * N * K,
     launch: () => {
       t ??= {
@@ -49,7 +58,7 @@ function matmulCase(gpu: Gpu, p: Product): BenchCase {
         bias: p.bias ? filled(gpu, [N], 'bench.bias') : undefined,
         c: gpu.empty([M, N], 'bench.c'),
       };
-      matmul(gpu, t.a, t.b, { transA: p.transA, transB: p.transB, bias: t.bias, out: t.c });
+      matmul(gpu, t.a, t.b, { transA: p.transA, transB: p.transB, bias: t.bias, out: t.c, config: pinned });
     },
     free: () => {
       if (t) gpu.release(t.a, t.b, t.bias, t.c);
@@ -70,5 +79,14 @@ export const matmulBench: BenchFamily = (gpu, { quick, square }) => {
     }
   }
   for (const n of quick ? square : [1024, ...square]) products.push({ name: 'square', a: [n, n], b: [n, n] });
-  return products.map((p) => matmulCase(gpu, p));
+  return products.map((p) => {
+    const config = defaultMatmulConfig(gpu, problemOf(p));
+    const c = matmulCase(gpu, p, config);
+    // A default that reads four k at a time is timed against the same tiles on the scalar `direct` entry.
+    if (readsVec4(config)) {
+      const scalar: MatmulConfig = { ...config, entry: 'direct' };
+      c.versus = matmulCase(gpu, p, scalar, scalar);
+    }
+    return c;
+  });
 };

@@ -36,6 +36,9 @@
 //           (TILE_M + TILE_N)·TILE_K·STAGES·4 bytes must fit in workgroup memory.
 //   subgroup (shaders/matmul_subgroup.wgsl, where the adapter has `subgroups`):
 //           `direct` with op(A) shared across a subgroup by shuffles.
+//   direct4, direct4a (shaders/matmul_vec4.wgsl, matmul_vec4a.wgsl): `direct`
+//           reading four k at a time as vec4s, both operands (A [M, K], B [N, K]) or
+//           op(A) only (A [M, K]), where K % 4 == 0.
 //   direct  for CPU adapters: reads op(A) and op(B) straight from storage, with no
 //           barriers. Rows and columns past the edge read a clamped (valid) index and
 //           are never stored. A CPU's caches do the tiling, while a barrier costs a
@@ -44,8 +47,9 @@
 // src/ops/matmul.ts picks the entry point and tiles (the tuner's choice for the
 // shape class on this device, src/tune/, else defaults by adapter class), and
 // launches a (N / TILE_N) × (M / TILE_M) × slices grid, refusing one over 65535 a side.
-// Global loads are scalar: vec4 loads (where K % 4 == 0) measured no faster on
-// either CPU adapter (within 1% on llvmpipe), so they were not worth a second layout.
+// Global loads here are scalar. vec4 loads (where K % 4 == 0) measured no faster on
+// either CPU adapter with 8 × 8 blocks (within 1% on llvmpipe); with 16 × 16 blocks
+// they ran SwiftShader's forwards 1.3x faster, so they became the vec4 entries.
 //
 // Activation codes (ACT): the same table and formulas as shaders/elementwise.wgsl
 // (whose header explains them) and ACTIVATIONS in src/ops/activation.ts:

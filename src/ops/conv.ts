@@ -13,7 +13,7 @@ import { cpuImplementation } from '../gpu/describe.js';
 import type { Gpu } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
 import { activationCode, type Activation } from './activation.js';
-import { checkConfig, configPipeline, describeMatmulConfig, gemmShader, matmulConfig, type GemmProblem, type MatmulConfig } from './matmul.js';
+import { checkConfig, configPipeline, describeMatmulConfig, entryRuns, gemmShader, matmulConfig, type GemmProblem, type MatmulConfig } from './matmul.js';
 import { kFields, kPerLaunch, launchConstants, runOverK } from './gemm-split.js';
 import { col2im } from './col2im.js';
 import { sumCols, sumRows } from './reduce.js';
@@ -258,7 +258,9 @@ function convGemm(gpu: Gpu, c: GemmCall): Tensor {
     .map((p) => {
       const config = chosen ?? matmulConfig(adapter, p.M, c.N, Math.max(p.K, 1));
       checkConfig(gpu, config);
-      if (config.entry === 'subgroup') throw new ShapeError(`${c.op}: the 'subgroup' entry runs plain matmuls only; use 'direct' or 'main'`);
+      if (!entryRuns(config, problemOf(c))) {
+        throw new ShapeError(`${c.op}: the '${config.entry}' entry runs plain matmuls only; use 'direct' or 'main'`);
+      }
       const grid = [Math.ceil(c.N / (config.regN * config.wgX)), Math.ceil(p.M / (config.regM * config.wgY))] as const;
       if (grid[0] > max || grid[1] > max) {
         throw new ShapeError(`${c.op}: its GEMM [${p.M}, ${c.N}] needs ${grid[1]} × ${grid[0]} workgroups (${describeMatmulConfig(config)}), over the device's ${max} per dimension; use a smaller batch`);

@@ -36,6 +36,7 @@ export interface KRange {
  */
 export function kPerLaunch(c: MatmulConfig): number {
   if (c.entry === 'direct') return ITERATIONS;
+  if (c.entry === 'direct4' || c.entry === 'direct4a') return 4 * ITERATIONS;
   if (c.entry === 'subgroup') return Math.floor(ITERATIONS / 1.25);
   const threads = c.wgX * c.wgY;
   const perStep = Math.ceil((c.regM * c.wgY * c.tileK) / threads) + Math.ceil((c.regN * c.wgX * c.tileK) / threads) + c.tileK;

@@ -7,6 +7,8 @@
 // it instead of a mostly padded one.
 import src, { reflection } from '../../shaders/matmul.wgsl';
 import subgroupSrc, { reflection as subgroupReflection } from '../../shaders/matmul_subgroup.wgsl';
+import vec4Src, { reflection as vec4Reflection } from '../../shaders/matmul_vec4.wgsl';
+import vec4aSrc, { reflection as vec4aReflection } from '../../shaders/matmul_vec4a.wgsl';
 import { ShapeError } from '../gpu/errors.js';
 import type { AdapterKind, Gpu } from '../gpu/runtime.js';
 import { shaderOf, type Shader } from '../gpu/shader.js';
@@ -20,6 +22,22 @@ import { kFields, kPerLaunch, launchConstants, runOverK } from './gemm-split.js'
 export const gemmShader: Shader = shaderOf('matmul', src, reflection);
 /** The matmul's subgroup variant, compiled only on a device with the `subgroups` feature. */
 export const subgroupGemmShader: Shader = shaderOf('matmul_subgroup', subgroupSrc, subgroupReflection);
+/** The matmul's vec4 variant, for operands contiguous along k (A [M, K], B [N, K] with transB, K % 4 == 0). */
+export const vec4GemmShader: Shader = shaderOf('matmul_vec4', vec4Src, vec4Reflection);
+/** The matmul's vec4-A variant: op(A) read as in vec4GemmShader (A [M, K], K % 4 == 0), op(B) as in `direct`. */
+export const vec4aGemmShader: Shader = shaderOf('matmul_vec4a', vec4aSrc, vec4aReflection);
+
+/** The shader file of each entry point. */
+const ENTRY_SHADERS: Record<MatmulConfig['entry'], Shader> = {
+  main: gemmShader,
+  direct: gemmShader,
+  subgroup: subgroupGemmShader,
+  direct4: vec4GemmShader,
+  direct4a: vec4aGemmShader,
+};
+
+/** Every GEMM kernel file (the tuner's cache key checksums their text). */
+export const GEMM_SHADERS: readonly Shader[] = [gemmShader, subgroupGemmShader, vec4GemmShader, vec4aGemmShader];
 
 /** The convolution fields of the shader's uniform, unused by a plain matmul. */
 const NO_CONV = {
@@ -49,9 +67,12 @@ export interface MatmulConfig {
   /**
    * 'main' stages K tiles in workgroup memory; 'direct' reads operands from storage;
    * 'subgroup' is 'direct' sharing op(A) through subgroup shuffles (plain matmuls on
-   * a device with the `subgroups` feature, wgX a multiple of its largest subgroup).
+   * a device with the `subgroups` feature, wgX a multiple of its largest subgroup);
+   * 'direct4' is 'direct' reading both operands four k at a time (A [M, K] and B
+   * [N, K] with transB, K % 4 == 0), 'direct4a' only op(A) (A [M, K], K % 4 == 0):
+   * see vec4Entry.
    */
-  entry: 'main' | 'direct' | 'subgroup';
+  entry: 'main' | 'direct' | 'subgroup' | 'direct4' | 'direct4a';
   /** Rows and columns of C per invocation (REG_M, REG_N): 4, 8 or 16. */
   regM: 4 | 8 | 16;
   regN: 4 | 8 | 16;
@@ -116,11 +137,59 @@ export interface GemmProblem {
 
 /** The untuned configuration for a problem on this device: by adapter class and shape class. */
 export function defaultMatmulConfig(gpu: Gpu, p: GemmProblem): MatmulConfig {
-  return matmulConfig(cpuImplementation(gpu.adapter) ?? gpu.adapter.kind, p.M, p.N, p.K);
+  return matmulConfig(cpuImplementation(gpu.adapter) ?? gpu.adapter.kind, p.M, p.N, p.K, p.conv ? undefined : p);
 }
 
-/** The kernel configuration for an [M,K]·[K,N] product on an adapter of this kind. */
-export function matmulConfig(adapter: AdapterKind, M: number, N: number, K: number): MatmulConfig {
+/**
+ * The vec4 entry a plain product can take, by how its operands lie in memory:
+ * 'direct4' where both are contiguous along k (A [M, K], B [N, K] with transB, a
+ * Linear layer's forward), 'direct4a' where only op(A) is (A [M, K], as in its input
+ * gradient dy·W), none where A is transposed (the weight gradient) or K % 4 != 0
+ * (a row would not start on a vec4). The conv GEMMs gather op(A) and take neither.
+ */
+export function vec4Entry(p: { K: number; transA: boolean; transB: boolean }): 'direct4' | 'direct4a' | null {
+  if (p.transA || p.K % 4 !== 0) return null;
+  return p.transB ? 'direct4' : 'direct4a';
+}
+
+/** Whether a configuration runs one of the vec4 entries. */
+export const readsVec4 = (c: MatmulConfig): boolean => c.entry === 'direct4' || c.entry === 'direct4a';
+
+/**
+ * Whether a configuration's entry can run this problem: the conv GEMMs run 'direct'
+ * and 'main' only; the vec4 entries need the layout vec4Entry names ('direct4a' runs
+ * wherever 'direct4' does).
+ */
+export function entryRuns(c: MatmulConfig, p: GemmProblem): boolean {
+  if (p.conv) return c.entry === 'direct' || c.entry === 'main';
+  if (!readsVec4(c)) return true;
+  const fits = vec4Entry(p);
+  return c.entry === 'direct4a' ? fits !== null : fits === 'direct4';
+}
+
+/**
+ * The kernel configuration for an [M,K]·[K,N] product on an adapter of this kind.
+ * With `operands` (a plain matmul's transposes), the CPU adapters read operands four
+ * k at a time where the layout allows and that measured faster.
+ */
+export function matmulConfig(adapter: AdapterKind, M: number, N: number, K: number, operands?: { transA: boolean; transB: boolean }): MatmulConfig {
+  const c = scalarConfig(adapter, M, N, K);
+  const vec4 = operands ? vec4Entry({ K, ...operands }) : null;
+  if (c.entry !== 'direct' || !vec4) return c;
+  // Paired runs against 'direct' on the VAE's products at batch 128 and 1024
+  // (bench/matmul.ts, 2026-12-03, medians of three): SwiftShader, whose every load
+  // is a gather plus a bounds clamp, ran 'direct4' 1.27-1.34x faster on the 400- and
+  // 784-wide forwards (1.03-1.27x on the latent ones) and 'direct4a' 1.11-1.20x on
+  // the input gradients. On llvmpipe 'direct4' ran 1.02-1.09x (the K = 20 forward
+  // 0.97-0.99x, noise) and 1.44-1.70x where N = 20; 'direct4a' gained 1.28-1.32x
+  // only on N = 20's 8 x 4 blocks, whose loads are mostly op(A)'s, and lost 2-6%
+  // on the 16 x 16 ones.
+  if (vec4 === 'direct4' || adapter === 'swiftshader' || c.regN === 4) return { ...c, entry: vec4 };
+  return c;
+}
+
+/** The configuration by adapter class and shape class, with scalar loads. */
+function scalarConfig(adapter: AdapterKind, M: number, N: number, K: number): MatmulConfig {
   const cls = shapeClass(M, N, K);
   if (adapter === 'llvmpipe' || adapter === 'swiftshader') {
     const lanes = adapter === 'llvmpipe' ? 8 : 4;
@@ -153,7 +222,7 @@ export function describeMatmulConfig(c: MatmulConfig): string {
 export function configPipeline(c: MatmulConfig): { shader: Shader; entry: string; constants: Record<string, number> } {
   const constants: Record<string, number> = { REG_M: c.regM, REG_N: c.regN, WG_X: c.wgX, WG_Y: c.wgY };
   if (c.entry === 'main') Object.assign(constants, { TILE_K: c.tileK, STAGES: c.stages ?? 1 });
-  return { shader: c.entry === 'subgroup' ? subgroupGemmShader : gemmShader, entry: c.entry, constants };
+  return { shader: ENTRY_SHADERS[c.entry], entry: c.entry, constants };
 }
 
 /** The largest subgroup the device may form (0 without the `subgroups` feature). */
@@ -167,7 +236,7 @@ const dims = (t: Tensor) => `[${t.shape.join(', ')}]`;
 
 export function checkConfig(gpu: Gpu, c: MatmulConfig): void {
   const bad = (why: string) => new ShapeError(`matmul: config ${JSON.stringify(c)}: ${why}`);
-  if (c.entry !== 'main' && c.entry !== 'direct' && c.entry !== 'subgroup') throw bad(`entry must be 'main', 'direct' or 'subgroup'`);
+  if (!Object.hasOwn(ENTRY_SHADERS, c.entry)) throw bad(`entry must be one of ${Object.keys(ENTRY_SHADERS).map((e) => `'${e}'`).join(', ')}`);
   if (c.stages !== undefined && c.stages !== 1 && c.stages !== 2) throw bad('stages must be 1 or 2');
   if (c.entry === 'subgroup') {
     const width = maxSubgroupSize(gpu);
@@ -214,6 +283,10 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
   const problem: GemmProblem = { M, N, K, transA, transB };
   const config = options.config ?? gpu.tuning.lookup(problem) ?? defaultMatmulConfig(gpu, problem);
   checkConfig(gpu, config);
+  if (!entryRuns(config, problem)) {
+    const needs = config.entry === 'direct4' ? 'A [M, K] and B [N, K] (transB)' : 'A stored [M, K] (no transA)';
+    throw new ShapeError(`matmul: the '${config.entry}' entry reads operands four k at a time and needs ${needs} with K % 4 == 0; ${opA} · ${opB} has K = ${K}; use 'direct'`);
+  }
   const gridX = Math.ceil(N / (config.regN * config.wgX));
   const gridY = Math.ceil(M / (config.regM * config.wgY));
   const max = gpu.device.limits.maxComputeWorkgroupsPerDimension;
@@ -228,8 +301,8 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
       shader: pipeline.shader,
       entry: pipeline.entry,
       constants: {
-        TRANS_A: Number(transA),
-        TRANS_B: Number(transB),
+        // 'direct4' reads one layout only and declares no transposes.
+        ...(config.entry === 'direct4' ? {} : { TRANS_A: Number(transA), TRANS_B: Number(transB) }),
         ...launchConstants(l.range, { hasBias: bias !== undefined, act: activationCode(activation), accumulate: l.accumulate }),
         ...pipeline.constants,
       },

@@ -5,8 +5,10 @@
 // memory, subgroups) and by how much of the tile the problem fills.
 //
 // CPU adapters (llvmpipe, SwiftShader): 'direct' tiles with the SIMD width as WG_X
-// or twice it, 16, 8 or 4 rows and columns per invocation, and on a device with
-// subgroups the 'subgroup' entry with the same tiles; 'full' adds the tiled 'main'.
+// or twice it, 16, 8 or 4 rows and columns per invocation, the same tiles on the
+// vec4 entry the problem's layout takes ('direct4' or 'direct4a', src/ops/matmul.ts),
+// and on a device with subgroups the 'subgroup' entry with the same tiles; 'full'
+// adds the tiled 'main'.
 // GPUs: the tiled 'main' with 4 × 4 to 8 × 8 blocks, 64 to 256 invocations, K steps
 // of 8 or 16, single or double buffered; the 'subgroup' entry with WG_X the largest
 // subgroup; 'quick' keeps the few most common GPU shapes of each. The spaces are kept
@@ -14,7 +16,7 @@
 // where a tiled pipeline takes seconds to compile.
 import { cpuImplementation } from '../gpu/describe.js';
 import type { Gpu } from '../gpu/runtime.js';
-import { checkConfig, defaultMatmulConfig, maxSubgroupSize, type GemmProblem, type MatmulConfig } from '../ops/matmul.js';
+import { checkConfig, defaultMatmulConfig, entryRuns, maxSubgroupSize, readsVec4, vec4Entry, type GemmProblem, type MatmulConfig } from '../ops/matmul.js';
 
 export type TuneDepth = 'quick' | 'full';
 
@@ -50,6 +52,8 @@ function cpuCandidates(lanes: number, subgroup: number, depth: TuneDepth): Matmu
         const wgY = n / wgX;
         if (!Number.isInteger(wgY) || wgY < 1) continue;
         out.push({ entry: 'direct', regM, regN, wgX, wgY, tileK: 16 });
+        // The same tiles reading four k at a time (a problem keeps the one its layout takes).
+        out.push({ entry: 'direct4', regM, regN, wgX, wgY, tileK: 16 }, { entry: 'direct4a', regM, regN, wgX, wgY, tileK: 16 });
         if (subgroup && wgX % subgroup === 0) out.push({ entry: 'subgroup', regM, regN, wgX, wgY, tileK: 16 });
       }
     }
@@ -98,8 +102,10 @@ export function matmulCandidates(gpu: Gpu, p: GemmProblem, depth: TuneDepth): Ma
     if (seen.has(key)) continue;
     seen.add(key);
     if (c !== fallback && filled(c, p) < 0.25) continue;
-    // The conv GEMMs have no subgroup entry (src/ops/conv.ts).
-    if (p.conv && c.entry === 'subgroup') continue;
+    // What the problem's layout allows (src/ops/matmul.ts), and of the vec4 entries
+    // only the one it takes: 'direct4a' also runs where both operands lie along k,
+    // but measured slower there.
+    if (!entryRuns(c, p) || (readsVec4(c) && c.entry !== vec4Entry(p))) continue;
     try {
       checkConfig(gpu, c);
     } catch {

@@ -6,7 +6,8 @@
 //
 // A class is the pair of transpositions and each dimension rounded up: to a
 // multiple of 4 up to 32 (skinny tiles are fitted to the exact side), else to a
-// power of two. So a VAE's 12 products at one batch size are 12 classes, and a batch
+// power of two; and whether K is a multiple of 4 (only then can the vec4 entries
+// run, src/ops/matmul.ts). So a VAE's 12 products at one batch size are 12 classes, and a batch
 // of 1000 shares the entries of 1024.
 import type { GemmProblem, MatmulConfig } from '../ops/matmul.js';
 
@@ -25,14 +26,14 @@ const roundDim = (n: number) => (n <= 32 ? Math.ceil(n / 4) * 4 : 2 ** Math.ceil
 
 /**
  * The shape-class key of a product, e.g. "NT 1024x512x1024" (op(A), op(B), then
- * M x N x K), or of a conv GEMM, e.g. "conv-weight 3x3/2 512x64x8192" (the mode, the
+ * M x N x K; "unaligned" marks K % 4 != 0, where the vec4 entries cannot run), or of a conv GEMM, e.g. "conv-weight 3x3/2 512x64x8192" (the mode, the
  * kernel and stride, which change how im2col reads, then M x N x K; "-kn" marks a
  * weight read k-major).
  */
 export function problemKey(p: GemmProblem): string {
   const dims = `${roundDim(p.M)}x${roundDim(p.N)}x${roundDim(p.K)}`;
   if (p.conv) return `conv-${p.conv.mode}${p.conv.weightKN ? '-kn' : ''} ${p.conv.kernel.join('x')}/${p.conv.g.stride} ${dims}`;
-  return `${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'} ${dims}`;
+  return `${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'} ${dims}${p.K % 4 ? ' unaligned' : ''}`;
 }
 
 export class TuningTable {

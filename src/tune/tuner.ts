@@ -11,7 +11,7 @@
 // reference (test/gpu/matmul-variants.test.ts).
 import type { Gpu } from '../gpu/runtime.js';
 import { crc32, crc32Hex } from '../io/crc32.js';
-import { checkConfig, describeMatmulConfig, gemmShader, subgroupGemmShader, type GemmProblem, type MatmulConfig } from '../ops/matmul.js';
+import { checkConfig, describeMatmulConfig, entryRuns, GEMM_SHADERS, type GemmProblem, type MatmulConfig } from '../ops/matmul.js';
 import { matmulCandidates, type TuneDepth } from './candidates.js';
 import type { TuneStore } from './store.js';
 import type { TunedEntry } from './table.js';
@@ -50,7 +50,7 @@ const MARGIN = 0.03;
 /** The store's key for this device: the adapter, and the GEMM kernels' text (a changed kernel is tuned afresh). */
 export function adapterKey(gpu: Gpu): string {
   const a = gpu.adapter;
-  const kernels = crc32Hex(crc32(new TextEncoder().encode(gemmShader.source + subgroupGemmShader.source)));
+  const kernels = crc32Hex(crc32(new TextEncoder().encode(GEMM_SHADERS.map((s) => s.source).join(''))));
   return [a.kind, a.name, a.backend, a.featureLevel, a.unsafe ? 'unsafe' : 'safe', `kernels ${kernels}`].join(' | ');
 }
 
@@ -66,6 +66,7 @@ export async function loadTuning(gpu: Gpu, store: TuneStore): Promise<number> {
     } catch {
       continue;
     }
+    if (!entryRuns(entry.config, entry.problem)) continue;
     gpu.tuning.set(key, entry);
     loaded += 1;
   }

@@ -3,11 +3,12 @@
 // SwiftShader's), the GPU space (tiled `main`, single and double buffered, and the
 // subgroup entry with this device's subgroup width), in both depths. Each runs a
 // shape that fills no tile exactly (rows, columns and K all ragged), with the
-// transpose combination rotating across configurations, and a bias + activation
-// epilogue on every other one; and a K long enough that `main` walks many K tiles
+// transpose combination rotating across configurations (the vec4 entries' among the
+// layouts they read, with K a multiple of 4), and a bias + activation epilogue on
+// every other one; and a K long enough that `main` walks many K tiles
 // and `subgroup` many chunks, with a ragged last one.
 import { describe, expect, it } from 'vitest';
-import { checkConfig, describeMatmulConfig, maxSubgroupSize, type MatmulConfig } from '../../src/ops/matmul.js';
+import { checkConfig, describeMatmulConfig, maxSubgroupSize, readsVec4, type MatmulConfig } from '../../src/ops/matmul.js';
 import { candidateSpace } from '../../src/tune/candidates.js';
 import { testGpu } from './device.js';
 import { check, TRANSPOSES } from './matmul-check.js';
@@ -33,7 +34,7 @@ describe('matmul variants the tuner may pick', async () => {
 
   it('includes every entry point this device can run', () => {
     const entries = new Set(runnable.map((c) => c.entry));
-    expect(entries.has('direct') && entries.has('main')).toBe(true);
+    expect(entries.has('direct') && entries.has('main') && entries.has('direct4') && entries.has('direct4a')).toBe(true);
     expect(runnable.some((c) => c.entry === 'main' && c.stages === 2)).toBe(true);
     // SwiftShader has the `subgroups` feature, llvmpipe does not.
     expect(entries.has('subgroup')).toBe(gpu.device.features.has('subgroups'));
@@ -41,7 +42,9 @@ describe('matmul variants the tuner may pick', async () => {
   });
 
   it.each(runnable.map((c, i) => [describeMatmulConfig(c), c, i] as const))('%s', async (_name, config, i) => {
-    const t = TRANSPOSES[i % 4];
+    // The vec4 entries take the layouts they read (src/ops/matmul.ts, vec4Entry), K a multiple of 4.
+    const vec4 = readsVec4(config);
+    const t = config.entry === 'direct4' ? TRANSPOSES[1] : config.entry === 'direct4a' ? TRANSPOSES[i % 2] : TRANSPOSES[i % 4];
     const tileM = config.regM * config.wgY;
     const tileN = config.regN * config.wgX;
     // One tile and a ragged part of the next in each direction.
@@ -49,7 +52,7 @@ describe('matmul variants the tuner may pick', async () => {
     const N = tileN + 5;
     // The same constants in both, so one pipeline per configuration (a tiled one takes seconds to build on SwiftShader).
     const epilogue = i % 2 ? { bias: true, activation: 'gelu' as const } : {};
-    await check({ M, N, K: 37, entry: config.entry, ...t, config, ...epilogue });
-    await check({ M: 5, N: 7, K: 203, entry: config.entry, ...t, config, ...epilogue });
+    await check({ M, N, K: vec4 ? 36 : 37, entry: config.entry, ...t, config, ...epilogue });
+    await check({ M: 5, N: 7, K: vec4 ? 204 : 203, entry: config.entry, ...t, config, ...epilogue });
   });
 });

@@ -1,13 +1,13 @@
-// matmul against the float64 reference: both entry points (`direct`, which the CPU
-// adapters run, and the tiled `main` that GPUs run) with the configuration each
+// matmul against the float64 reference: the entry points (`direct` and its vec4
+// forms, which the CPU adapters run, and the tiled `main` that GPUs run) with the configuration each
 // would get, on shapes that hit every shape class and edge (1, 7, 33, 127, 785,
 // non-multiples of every tile), all four transpose combinations, every epilogue,
 // extreme inputs, and the shape checks.
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '../../src/gpu/errors.js';
 import { ACTIVATIONS } from '../../src/ops/activation.js';
-import { kSlicing } from '../../src/ops/gemm-split.js';
-import { matmul, matmulConfig, maxSubgroupSize, shapeClass, type MatmulConfig } from '../../src/ops/matmul.js';
+import { kPerLaunch, kSlicing } from '../../src/ops/gemm-split.js';
+import { matmul, matmulConfig, maxSubgroupSize, shapeClass, vec4Entry, type MatmulConfig } from '../../src/ops/matmul.js';
 import { Tensor } from '../../src/tensor.js';
 import { matmulRef } from '../reference/matmul.js';
 import { uniform } from '../random.js';
@@ -23,6 +23,18 @@ const SHAPES: [number, number, number][] = [
   [7, 33, 1],
   [33, 127, 7],
   [127, 20, 785],
+  [128, 400, 20],
+  [128, 20, 400],
+  [65, 400, 300],
+];
+
+// The same edges with K a multiple of 4, for the vec4 entries (K = 4: one step).
+const VEC4_SHAPES: [number, number, number][] = [
+  [1, 1, 4],
+  [1, 7, 36],
+  [7, 33, 4],
+  [33, 127, 8],
+  [127, 20, 788],
   [128, 400, 20],
   [128, 20, 400],
   [65, 400, 300],
@@ -133,6 +145,60 @@ describe('matmul', () => {
     gpu.release(a, b);
   });
 
+  it('reads four k at a time where the layout allows it, by adapter', () => {
+    const [NN, NT, TN] = TRANSPOSES;
+    expect(vec4Entry({ K: 784, ...NT })).toBe('direct4');
+    expect(vec4Entry({ K: 784, ...NN })).toBe('direct4a');
+    expect(vec4Entry({ K: 784, ...TN })).toBeNull();
+    expect(vec4Entry({ K: 785, ...NT })).toBeNull();
+    // SwiftShader: both vec4 entries; llvmpipe: 'direct4', and 'direct4a' only on 8 x 4 blocks.
+    expect(matmulConfig('swiftshader', 128, 400, 784, NT).entry).toBe('direct4');
+    expect(matmulConfig('swiftshader', 128, 784, 400, NN).entry).toBe('direct4a');
+    expect(matmulConfig('llvmpipe', 128, 400, 784, NT).entry).toBe('direct4');
+    expect(matmulConfig('llvmpipe', 128, 784, 400, NN).entry).toBe('direct');
+    expect(matmulConfig('llvmpipe', 128, 20, 400, NN).entry).toBe('direct4a');
+    for (const adapter of ['llvmpipe', 'swiftshader'] as const) {
+      expect(matmulConfig(adapter, 400, 784, 128, TN).entry).toBe('direct');
+      expect(matmulConfig(adapter, 128, 400, 785, NT).entry).toBe('direct');
+      // Without the operands (a conv GEMM), and on a GPU, scalar loads as before.
+      expect(matmulConfig(adapter, 128, 400, 784).entry).toBe('direct');
+    }
+    expect(matmulConfig('gpu', 128, 400, 784, NT).entry).toBe('main');
+  });
+
+  it('direct4 and direct4a: every shape with K a multiple of 4, each layout they read, every epilogue', async () => {
+    const [NN, NT] = TRANSPOSES;
+    for (const [M, N, K] of VEC4_SHAPES) {
+      await check({ M, N, K, entry: 'direct4', ...NT });
+      for (const t of [NN, NT]) await check({ M, N, K, entry: 'direct4a', ...t });
+    }
+    for (const entry of ['direct4', 'direct4a'] as const) {
+      await check({ M: 33, N: 127, K: 36, entry, ...NT, accumulate: true });
+      for (const activation of ACTIVATIONS) await check({ M: 33, N: 127, K: 36, entry, ...NT, bias: true, activation, biasScale: 3 });
+    }
+  });
+
+  it('the vec4 entries sum a K past 4 x 65535 whole, and a long K in K slices', async () => {
+    // A vec4 invocation spends one iteration per four k, so its launches take four
+    // times the K of 'direct's; one more than llvmpipe's limit would drop the tail.
+    // As above, positive terms and scaled rows and columns make a dropped or
+    // misplaced part far larger than the rounding bound.
+    const gpu = await testGpu();
+    const [NN, NT] = TRANSPOSES;
+    for (const [M, N, K] of [[2, 3, 262_200], [5, 7, 9000]]) {
+      for (const [entry, t] of [['direct4', NT], ['direct4a', NN]] as const) {
+        const aData = uniform(M * K, 97, 0, 1).map((v, i) => v * (1 + Math.floor(i / K)));
+        const bData = uniform(K * N, 98, 0, 1).map((v, i) => v * (1 + (t.transB ? Math.floor(i / K) : i % N)));
+        const a = gpu.upload(aData, [M, K], 'a'), b = gpu.upload(bData, t.transB ? [N, K] : [K, N], 'b');
+        const ref = matmulRef(aData, bData, M, N, K, t);
+        const y = matmul(gpu, a, b, { ...t, config: configFor(gpu, entry, M, N, K) });
+        assertClose(await gpu.read(y), ref.c, tolerance(ref, K + 4, 'identity'), `${entry} K ${K}`);
+        gpu.release(a, b, y);
+      }
+    }
+    expect(kSlicing(5, 7, 9000, kPerLaunch(configFor(gpu, 'direct4', 5, 7, 9000)))).toEqual({ count: 4, length: 2304 });
+  });
+
   it('extreme pre-activations give finite, correct values', async () => {
     // |op(A)·op(B) + bias| reaches thousands, then about a million: exp overflows,
     // tanh and sigmoid saturate, softplus and gelu become x or 0. assertClose fails
@@ -158,6 +224,10 @@ describe('matmul', () => {
     expect(() => matmul(gpu, a, b, { accumulate: true, out, activation: 'relu' })).toThrow(/takes no bias or activation/);
     expect(() => matmul(gpu, a, b, { config: { entry: 'direct', regM: 4, regN: 4, wgX: 32, wgY: 16, tileK: 16 } })).toThrow(/1\.\.256 invocations/);
     expect(() => matmul(gpu, a, b, { config: { entry: 'main', regM: 8, regN: 8, wgX: 16, wgY: 16, tileK: 64 } })).toThrow(/workgroup memory/);
+    // The vec4 entries refuse a layout they cannot read, naming what they need.
+    const vec4 = { regM: 4, regN: 4, wgX: 4, wgY: 4, tileK: 16 } as const;
+    expect(() => matmul(gpu, a, b, { config: { entry: 'direct4', ...vec4 } })).toThrow(/'direct4' entry .*needs A \[M, K\] and B \[N, K\] \(transB\) with K % 4 == 0.*K = 3; use 'direct'/);
+    expect(() => matmul(gpu, a, out, { transA: true, config: { entry: 'direct4a', ...vec4 } })).toThrow(/'direct4a' entry .*needs A stored \[M, K\]/);
     // A grid past 65535 workgroups is refused before anything is allocated or run
     // (the tensors only claim their shapes; the check never touches the buffers).
     const tall = new Tensor([5_000_000, 1], a.buffer);

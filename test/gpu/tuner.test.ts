@@ -211,10 +211,12 @@ describe('tuning the conv GEMMs', () => {
 });
 
 describe('shape classes', () => {
-  it('round skinny sides to a multiple of 4 and the rest to a power of two, per transposition', () => {
+  it('round skinny sides to a multiple of 4 and the rest to a power of two, per transposition and K alignment', () => {
     expect(problemKey({ M: 128, N: 20, K: 400, transA: false, transB: true })).toBe('NT 128x20x512');
-    expect(problemKey({ M: 1000, N: 784, K: 33, transA: true, transB: false })).toBe('TN 1024x1024x64');
-    expect(problemKey({ M: 1, N: 32, K: 5, transA: false, transB: false })).toBe('NN 4x32x8');
+    expect(problemKey({ M: 1000, N: 784, K: 33, transA: true, transB: false })).toBe('TN 1024x1024x64 unaligned');
+    expect(problemKey({ M: 1, N: 32, K: 5, transA: false, transB: false })).toBe('NN 4x32x8 unaligned');
+    // K = 37 and 40 round alike, but only 40 can run the vec4 entries.
+    expect(problemKey({ M: 64, N: 64, K: 37, transA: false, transB: true })).not.toBe(problemKey({ M: 64, N: 64, K: 40, transA: false, transB: true }));
     // The same class: a batch of 1000 shares the choices of 1024; a different transposition does not.
     const a = { M: 1000, N: 400, K: 784, transA: false, transB: true };
     expect(problemKey(a)).toBe(problemKey({ ...a, M: 1024 }));
