@@ -37,8 +37,8 @@
 //   subgroup (shaders/matmul_subgroup.wgsl, where the adapter has `subgroups`):
 //           `direct` with op(A) shared across a subgroup by shuffles.
 //   direct4, direct4a (shaders/matmul_vec4.wgsl, matmul_vec4a.wgsl): `direct`
-//           reading four k at a time as vec4s, both operands (A [M, K], B [N, K]) or
-//           op(A) only (A [M, K]), where K % 4 == 0.
+//           reading each operand (or op(A) only) a vec4 at a time along the
+//           dimension it is contiguous in, where the sides allow (K % 4 == 0, ...).
 //   direct  for CPU adapters: reads op(A) and op(B) straight from storage, with no
 //           barriers. Rows and columns past the edge read a clamped (valid) index and
 //           are never stored. A CPU's caches do the tiling, while a barrier costs a
@@ -47,9 +47,9 @@
 // src/ops/matmul.ts picks the entry point and tiles (the tuner's choice for the
 // shape class on this device, src/tune/, else defaults by adapter class), and
 // launches a (N / TILE_N) × (M / TILE_M) × slices grid, refusing one over 65535 a side.
-// Global loads here are scalar. vec4 loads (where K % 4 == 0) measured no faster on
-// either CPU adapter with 8 × 8 blocks (within 1% on llvmpipe); with 16 × 16 blocks
-// they ran SwiftShader's forwards 1.3x faster, so they became the vec4 entries.
+// Global loads here are scalar. vec4 loads measured no faster on either CPU
+// adapter with 8 × 8 blocks (within 1% on llvmpipe); with 16 × 16 blocks they ran
+// SwiftShader's products 1.2-1.4x faster, so they became the vec4 entries.
 //
 // Activation codes (ACT): the same table and formulas as shaders/elementwise.wgsl
 // (whose header explains them) and ACTIVATIONS in src/ops/activation.ts:
@@ -131,6 +131,12 @@ override WG_Y: u32 = 8u;
 override TILE_K: u32 = 16u;
 // Tiles of `main` in workgroup memory: 1, or 2 for double buffering.
 override STAGES: u32 = 1u;
+// An invocation's rows (GROUP_M) or columns (GROUP_N) in runs of 4 adjacent ones,
+// row = row0 + (r / 4)·4·WG_Y + r % 4 with row0 = tile + 4·ty, instead of
+// interleaved: the vec4 entry reading a transposed A along m, or B along n
+// (shaders/matmul_vec4.wgsl). storeBlock is the only other reader.
+override GROUP_M: bool = false;
+override GROUP_N: bool = false;
 
 override TILE_M: u32 = REG_M * WG_Y;
 override TILE_N: u32 = REG_N * WG_X;
@@ -217,7 +223,24 @@ fn kSlice(z: u32) -> vec2<u32> {
   return vec2(begin, min(params.k_end, begin + params.k_split));
 }
 
-// Writes the block (rows row0 + r·WG_Y, columns col0 + j·WG_X) of K slice `slice`
+// Where the block's i-th row (column) lies from its first: i·wg apart, or in runs
+// of 4 (GROUP_M, GROUP_N).
+fn blockOffset(i: u32, wg: u32, grouped: bool) -> u32 {
+  return select(i * wg, (i / 4u) * 4u * wg + i % 4u, grouped);
+}
+
+// How many of the block's rows (columns), from `first`, lie inside a side of `size`:
+// the offsets rise with i, so the inside ones come first.
+fn blockReach(first: u32, size: u32, wg: u32, reg: u32, grouped: bool) -> u32 {
+  if (first >= size) { return 0u; }
+  let room = size - first;
+  if (!grouped) { return min(reg, (room + wg - 1u) / wg); }
+  // Runs before the last that reaches, all 4 in; then what of the last fits.
+  let last = (room - 1u) / (4u * wg);
+  return min(reg, 4u * last + min(4u, room - last * 4u * wg));
+}
+
+// Writes the block (rows row0 + blockOffset(r), columns col0 + blockOffset(j)) of K slice `slice`
 // through the epilogue.
 // The loops stop at the edge of C, and their bounds come from `params`, not from
 // constants, so compilers keep one copy of the epilogue rather than unrolling up to
@@ -229,13 +252,13 @@ fn storeBlock(blk: Block, row0: u32, col0: u32, slice: u32) {
     blk.r0.q0, blk.r0.q1, blk.r0.q2, blk.r0.q3, blk.r1.q0, blk.r1.q1, blk.r1.q2, blk.r1.q3,
     blk.r2.q0, blk.r2.q1, blk.r2.q2, blk.r2.q3, blk.r3.q0, blk.r3.q1, blk.r3.q2, blk.r3.q3,
   );
-  let rows = select(0u, min(REG_M, (params.M - row0 + WG_Y - 1u) / WG_Y), row0 < params.M);
-  let cols = select(0u, min(REG_N, (params.N - col0 + WG_X - 1u) / WG_X), col0 < params.N);
+  let rows = blockReach(row0, params.M, WG_Y, REG_M, GROUP_M);
+  let cols = blockReach(col0, params.N, WG_X, REG_N, GROUP_N);
   for (var r = 0u; r < rows; r++) {
-    let row = row0 + r * WG_Y;
+    let row = row0 + blockOffset(r, WG_Y, GROUP_M);
     let rowAt = base + rowOut(row);
     for (var j = 0u; j < cols; j++) {
-      let col = col0 + j * WG_X;
+      let col = col0 + blockOffset(j, WG_X, GROUP_N);
       let at = rowAt + colOut(col);
       var x = quads[(r / 4u) * 4u + j / 4u][r % 4u][j % 4u];
       // A split K's last launch accumulates and applies the epilogue; a caller's

@@ -1,16 +1,21 @@
 // matmul, vec4 variant: the `direct` entry of shaders/matmul.wgsl (same register
-// block, epilogue and overrides, imported from there) for op(A)·op(B) where both
-// operands are contiguous along k: A stored [M, K] and B stored [N, K] (TRANS_B, a
-// Linear layer's forward x·Wᵀ), with K % 4 == 0 (src/ops/matmul.ts checks). Each
-// invocation reads four k at once, one vec4 per row of its block and one per
-// column, and transposes each 4 × 4 group in registers into the block's column of
-// op(A) (or row of op(B)) at k, k+1, k+2 and k+3. A quarter of the loads, and of
-// the bounds clamps a robust implementation adds to each.
+// block, epilogue and overrides, imported from there) reading each operand a vec4
+// at a time along the dimension it is contiguous in memory, for any transposition
+// (src/ops/matmul.ts, vec4Entry, says which shapes qualify). K % 4 == 0 always, so
+// the loop takes four k per step.
+// - Along k (A [M, K]; B [N, K] with TRANS_B, as in a Linear layer's forward x·Wᵀ):
+//   one vec4 per row of the block holds four k; each 4 × 4 group of rows is
+//   transposed in registers into the block's columns of op(A) at k .. k+3.
+// - Along m (A [K, M] with TRANS_A) or n (B [K, N]): the invocation's rows (columns)
+//   come in runs of 4 adjacent ones (GROUP_M, GROUP_N in shaders/matmul.wgsl), and
+//   one vec4 is a run's four values at one k, already a quarter of a block column.
+// A quarter of the loads either way, and of the bounds clamps a robust
+// implementation adds to each (SwiftShader ran 1.2-1.4x faster for it).
 //
 // A separate file because the operands are bound as array<vec4<f32>>: the same
 // buffers, viewed four floats at a time.
 
-import package::matmul::{params, kSlice, Block, Vec16, accumulate, reaches, storeBlock, index16, Index16, REG_M, REG_N, WG_X, WG_Y, TILE_M, TILE_N};
+import package::matmul::{params, kSlice, Block, Vec16, accumulate, reaches, storeBlock, index16, Index16, TRANS_A, TRANS_B, REG_M, REG_N, WG_X, WG_Y, TILE_M, TILE_N};
 
 @group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
@@ -73,21 +78,74 @@ fn quadB(at: Index16, k4: u32) -> Quad16 {
   return quad(gatherB4(at.i0 + k4), m1, m2, m3);
 }
 
+// ---- a side read along m or n: runs of 4 adjacent rows (columns) -----------
+
+// The vec4 indices of a block side's four runs of 4 (GROUP_M, GROUP_N): first run
+// `first`, then `step` apart, clamped to the last whole vec4 of the side.
+fn runs4(first: u32, step: u32, last: u32) -> vec4<u32> {
+  return min(vec4(first) + step * vec4(0u, 1u, 2u, 3u), vec4(last));
+}
+
+// op(A)'s block column at one k from A stored [K, M], `at` the vec4 index of row k.
+fn runA(runs: vec4<u32>, at: u32) -> Vec16 {
+  var v: Vec16;
+  v.v0 = a[at + runs.x];
+  if (reaches(REG_M, 1u)) { v.v1 = a[at + runs.y]; }
+  if (reaches(REG_M, 2u)) {
+    v.v2 = a[at + runs.z];
+    v.v3 = a[at + runs.w];
+  }
+  return v;
+}
+
+fn runB(runs: vec4<u32>, at: u32) -> Vec16 {
+  var v: Vec16;
+  v.v0 = b[at + runs.x];
+  if (reaches(REG_N, 1u)) { v.v1 = b[at + runs.y]; }
+  if (reaches(REG_N, 2u)) {
+    v.v2 = b[at + runs.z];
+    v.v3 = b[at + runs.w];
+  }
+  return v;
+}
+
+// Four k of a side stored k-major ([K, M] or [K, N]), `width` vec4s per k.
+fn runsA(runs: vec4<u32>, k4: u32, width: u32) -> Quad16 {
+  let at = 4u * k4 * width;
+  return Quad16(runA(runs, at), runA(runs, at + width), runA(runs, at + 2u * width), runA(runs, at + 3u * width));
+}
+
+fn runsB(runs: vec4<u32>, k4: u32, width: u32) -> Quad16 {
+  let at = 4u * k4 * width;
+  return Quad16(runB(runs, at), runB(runs, at + width), runB(runs, at + 2u * width), runB(runs, at + 3u * width));
+}
+
+// One entry for the four layouts, each operand read a vec4 at a time along the
+// dimension it is contiguous in: op(A) along k (A [M, K]) or, with TRANS_A, along m
+// (A [K, M], rows in runs of 4: GROUP_M); op(B) along k with TRANS_B (B [N, K]) or
+// along n (B [K, N], GROUP_N). K is a multiple of 4, and so are M where A is read
+// along m and N where B is read along n (src/ops/matmul.ts, vec4Entry, checks).
 @compute @workgroup_size(WG_X, WG_Y)
 fn direct4(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let row0 = wid.y * TILE_M + lid.y;
-  let col0 = wid.x * TILE_N + lid.x;
+  let row0 = wid.y * TILE_M + select(lid.y, 4u * lid.y, TRANS_A);
+  let col0 = wid.x * TILE_N + select(lid.x, 4u * lid.x, !TRANS_B);
   let K4 = params.K / 4u;
-  // Rows and columns past the edge read the last one, as in `direct`.
-  let rows = index16(row0, WG_Y, params.M - 1u, K4);
-  let cols = index16(col0, WG_X, params.N - 1u, K4);
+  let M4 = params.M / 4u;
+  let N4 = params.N / 4u;
+  // Rows and columns past the edge read the last one (or the last run), as in `direct`.
+  let rowsK = index16(row0, WG_Y, params.M - 1u, K4);
+  let colsK = index16(col0, WG_X, params.N - 1u, K4);
+  let rowsM = runs4(row0 / 4u, WG_Y, M4 - 1u);
+  let colsN = runs4(col0 / 4u, WG_X, N4 - 1u);
 
   // Every K range and slice boundary is a multiple of 4 when K is (src/ops/gemm-split.ts).
   let ks = kSlice(wid.z) / 4u;
   var blk: Block;
   for (var k4 = ks.x; k4 < ks.y; k4++) {
-    let qa = quadA(rows, k4);
-    let qb = quadB(cols, k4);
+    var qa: Quad16;
+    var qb: Quad16;
+    if (TRANS_A) { qa = runsA(rowsM, k4, M4); } else { qa = quadA(rowsK, k4); }
+    if (TRANS_B) { qb = quadB(colsK, k4); } else { qb = runsB(colsN, k4, N4); }
     accumulate(&blk, qa.k0, qb.k0);
     accumulate(&blk, qa.k1, qb.k1);
     accumulate(&blk, qa.k2, qb.k2);

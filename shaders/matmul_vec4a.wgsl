@@ -1,7 +1,7 @@
-// matmul, vec4-A variant: shaders/matmul_vec4.wgsl's op(A) side (A stored [M, K],
-// read four k at once, K % 4 == 0) with op(B) read as in `direct`, either way round:
-// for the products whose B is not contiguous along k, as a Linear layer's input
-// gradient dy·W. A separate file because op(B) is bound as array<f32> here.
+// matmul, vec4-A variant: shaders/matmul_vec4.wgsl's op(A) side along k (A stored
+// [M, K], K % 4 == 0) with op(B) read a value at a time as in `direct`, either way
+// round: for the products whose B cannot be read as vec4s (B [K, N] with
+// N % 4 != 0). A separate file because op(B) is bound as array<f32> here.
 
 import package::matmul::{params, kSlice, Block, accumulate, storeBlock, index16, gatherB16, operandsAt, WG_X, WG_Y, TILE_M, TILE_N};
 import package::matmul_vec4::quadA;

@@ -22,7 +22,7 @@ import { kFields, kPerLaunch, launchConstants, runOverK } from './gemm-split.js'
 export const gemmShader: Shader = shaderOf('matmul', src, reflection);
 /** The matmul's subgroup variant, compiled only on a device with the `subgroups` feature. */
 export const subgroupGemmShader: Shader = shaderOf('matmul_subgroup', subgroupSrc, subgroupReflection);
-/** The matmul's vec4 variant, for operands contiguous along k (A [M, K], B [N, K] with transB, K % 4 == 0). */
+/** The matmul's vec4 variant: each operand read a vec4 at a time along k, m or n (vec4Entry says where). */
 export const vec4GemmShader: Shader = shaderOf('matmul_vec4', vec4Src, vec4Reflection);
 /** The matmul's vec4-A variant: op(A) read as in vec4GemmShader (A [M, K], K % 4 == 0), op(B) as in `direct`. */
 export const vec4aGemmShader: Shader = shaderOf('matmul_vec4a', vec4aSrc, vec4aReflection);
@@ -68,9 +68,8 @@ export interface MatmulConfig {
    * 'main' stages K tiles in workgroup memory; 'direct' reads operands from storage;
    * 'subgroup' is 'direct' sharing op(A) through subgroup shuffles (plain matmuls on
    * a device with the `subgroups` feature, wgX a multiple of its largest subgroup);
-   * 'direct4' is 'direct' reading both operands four k at a time (A [M, K] and B
-   * [N, K] with transB, K % 4 == 0), 'direct4a' only op(A) (A [M, K], K % 4 == 0):
-   * see vec4Entry.
+   * 'direct4' is 'direct' reading each operand a vec4 at a time along the
+   * dimension it is contiguous in, 'direct4a' only op(A) along k: see vec4Entry.
    */
   entry: 'main' | 'direct' | 'subgroup' | 'direct4' | 'direct4a';
   /** Rows and columns of C per invocation (REG_M, REG_N): 4, 8 or 16. */
@@ -141,15 +140,17 @@ export function defaultMatmulConfig(gpu: Gpu, p: GemmProblem): MatmulConfig {
 }
 
 /**
- * The vec4 entry a plain product can take, by how its operands lie in memory:
- * 'direct4' where both are contiguous along k (A [M, K], B [N, K] with transB, a
- * Linear layer's forward), 'direct4a' where only op(A) is (A [M, K], as in its input
- * gradient dy·W), none where A is transposed (the weight gradient) or K % 4 != 0
- * (a row would not start on a vec4). The conv GEMMs gather op(A) and take neither.
+ * The vec4 entry a plain product can take, by how its operands lie in memory. With
+ * K % 4 == 0, 'direct4' reads each operand a vec4 at a time along the dimension it
+ * is contiguous in: op(A) along k (A [M, K]) or along m (transA, A [K, M], where
+ * M % 4 == 0), op(B) along k (transB, B [N, K]) or along n (B [K, N], where
+ * N % 4 == 0). Where only op(A) lies along k, 'direct4a' reads it so and op(B) a
+ * value at a time. The conv GEMMs gather op(A) and take neither.
  */
-export function vec4Entry(p: { K: number; transA: boolean; transB: boolean }): 'direct4' | 'direct4a' | null {
-  if (p.transA || p.K % 4 !== 0) return null;
-  return p.transB ? 'direct4' : 'direct4a';
+export function vec4Entry(p: { M: number; N: number; K: number; transA: boolean; transB: boolean }): 'direct4' | 'direct4a' | null {
+  if (p.K % 4 !== 0) return null;
+  if ((!p.transA || p.M % 4 === 0) && (p.transB || p.N % 4 === 0)) return 'direct4';
+  return p.transA ? null : 'direct4a';
 }
 
 /** Whether a configuration runs one of the vec4 entries. */
@@ -157,14 +158,14 @@ export const readsVec4 = (c: MatmulConfig): boolean => c.entry === 'direct4' || 
 
 /**
  * Whether a configuration's entry can run this problem: the conv GEMMs run 'direct'
- * and 'main' only; the vec4 entries need the layout vec4Entry names ('direct4a' runs
- * wherever 'direct4' does).
+ * and 'main' only; 'direct4' needs the alignments vec4Entry names, 'direct4a' an
+ * untransposed A and K % 4 == 0.
  */
 export function entryRuns(c: MatmulConfig, p: GemmProblem): boolean {
   if (p.conv) return c.entry === 'direct' || c.entry === 'main';
-  if (!readsVec4(c)) return true;
-  const fits = vec4Entry(p);
-  return c.entry === 'direct4a' ? fits !== null : fits === 'direct4';
+  if (c.entry === 'direct4') return vec4Entry(p) === 'direct4';
+  if (c.entry === 'direct4a') return !p.transA && p.K % 4 === 0;
+  return true;
 }
 
 /**
@@ -174,17 +175,20 @@ export function entryRuns(c: MatmulConfig, p: GemmProblem): boolean {
  */
 export function matmulConfig(adapter: AdapterKind, M: number, N: number, K: number, operands?: { transA: boolean; transB: boolean }): MatmulConfig {
   const c = scalarConfig(adapter, M, N, K);
-  const vec4 = operands ? vec4Entry({ K, ...operands }) : null;
-  if (c.entry !== 'direct' || !vec4) return c;
-  // Paired runs against 'direct' on the VAE's products at batch 128 and 1024
-  // (bench/matmul.ts, 2026-12-03, medians of three): SwiftShader, whose every load
-  // is a gather plus a bounds clamp, ran 'direct4' 1.27-1.34x faster on the 400- and
-  // 784-wide forwards (1.03-1.27x on the latent ones) and 'direct4a' 1.11-1.20x on
-  // the input gradients. On llvmpipe 'direct4' ran 1.02-1.09x (the K = 20 forward
-  // 0.97-0.99x, noise) and 1.44-1.70x where N = 20; 'direct4a' gained 1.28-1.32x
-  // only on N = 20's 8 x 4 blocks, whose loads are mostly op(A)'s, and lost 2-6%
-  // on the 16 x 16 ones.
-  if (vec4 === 'direct4' || adapter === 'swiftshader' || c.regN === 4) return { ...c, entry: vec4 };
+  const vec4 = operands && vec4Entry({ M, N, K, ...operands });
+  if (c.entry !== 'direct' || !operands || !vec4) return c;
+  // Paired runs against 'direct' with the same tiles, on the VAE's twelve products
+  // at batch 128 and 1024 (bench/matmul.ts, 2026-12-03, medians of three):
+  // SwiftShader, whose every load is a gather plus a bounds clamp, ran 'direct4'
+  // 1.17-1.38x faster on the 400- and 784-wide products (forwards, input and weight
+  // gradients alike) and 1.03-1.47x on the latent ones; 'direct4a' 1.11-1.20x on the
+  // input gradients. llvmpipe gained 1.26-1.86x on blocks under 16 x 16 (the
+  // latent layers' 8 x 4 and 4 x 8, whose loads weigh most), 1.02-1.12x on the big
+  // forwards (x·Wᵀ), and nothing on the other 16 x 16 products (0.93-1.06x; the
+  // K = 20 forward 0.94x).
+  const small = c.regM * c.regN < 256;
+  const forward = !operands.transA && operands.transB && K > SKINNY;
+  if (adapter === 'swiftshader' || small || forward) return { ...c, entry: vec4 };
   return c;
 }
 
@@ -284,8 +288,8 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
   const config = options.config ?? gpu.tuning.lookup(problem) ?? defaultMatmulConfig(gpu, problem);
   checkConfig(gpu, config);
   if (!entryRuns(config, problem)) {
-    const needs = config.entry === 'direct4' ? 'A [M, K] and B [N, K] (transB)' : 'A stored [M, K] (no transA)';
-    throw new ShapeError(`matmul: the '${config.entry}' entry reads operands four k at a time and needs ${needs} with K % 4 == 0; ${opA} · ${opB} has K = ${K}; use 'direct'`);
+    const needs = config.entry === 'direct4' ? 'K % 4 == 0, and M % 4 == 0 with transA, N % 4 == 0 without transB' : 'A stored [M, K] (no transA) and K % 4 == 0';
+    throw new ShapeError(`matmul: the '${config.entry}' entry reads operands four values at a time and needs ${needs}; ${opA} · ${opB} is [${M}, ${K}] · [${K}, ${N}]; use 'direct'`);
   }
   const gridX = Math.ceil(N / (config.regN * config.wgX));
   const gridY = Math.ceil(M / (config.regM * config.wgY));
@@ -301,8 +305,10 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
       shader: pipeline.shader,
       entry: pipeline.entry,
       constants: {
-        // 'direct4' reads one layout only and declares no transposes.
-        ...(config.entry === 'direct4' ? {} : { TRANS_A: Number(transA), TRANS_B: Number(transB) }),
+        TRANS_A: Number(transA),
+        TRANS_B: Number(transB),
+        // 'direct4' reads a transposed A along m, a plain B along n, in runs of 4.
+        ...(config.entry === 'direct4' ? { GROUP_M: Number(transA), GROUP_N: Number(!transB) } : {}),
         ...launchConstants(l.range, { hasBias: bias !== undefined, act: activationCode(activation), accumulate: l.accumulate }),
         ...pipeline.constants,
       },

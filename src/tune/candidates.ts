@@ -103,8 +103,8 @@ export function matmulCandidates(gpu: Gpu, p: GemmProblem, depth: TuneDepth): Ma
     seen.add(key);
     if (c !== fallback && filled(c, p) < 0.25) continue;
     // What the problem's layout allows (src/ops/matmul.ts), and of the vec4 entries
-    // only the one it takes: 'direct4a' also runs where both operands lie along k,
-    // but measured slower there.
+    // only the one vec4Entry names: 'direct4a' also runs where 'direct4' does
+    // without a transposed A, but reads op(B) a value at a time.
     if (!entryRuns(c, p) || (readsVec4(c) && c.entry !== vec4Entry(p))) continue;
     try {
       checkConfig(gpu, c);

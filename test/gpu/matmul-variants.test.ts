@@ -3,8 +3,8 @@
 // SwiftShader's), the GPU space (tiled `main`, single and double buffered, and the
 // subgroup entry with this device's subgroup width), in both depths. Each runs a
 // shape that fills no tile exactly (rows, columns and K all ragged), with the
-// transpose combination rotating across configurations (the vec4 entries' among the
-// layouts they read, with K a multiple of 4), and a bias + activation epilogue on
+// transpose combination rotating across configurations (for the vec4 entries with
+// every side a multiple of 4, 'direct4a' among the layouts it reads), and a bias + activation epilogue on
 // every other one; and a K long enough that `main` walks many K tiles
 // and `subgroup` many chunks, with a ragged last one.
 import { describe, expect, it } from 'vitest';
@@ -44,15 +44,16 @@ describe('matmul variants the tuner may pick', async () => {
   it.each(runnable.map((c, i) => [describeMatmulConfig(c), c, i] as const))('%s', async (_name, config, i) => {
     // The vec4 entries take the layouts they read (src/ops/matmul.ts, vec4Entry), K a multiple of 4.
     const vec4 = readsVec4(config);
-    const t = config.entry === 'direct4' ? TRANSPOSES[1] : config.entry === 'direct4a' ? TRANSPOSES[i % 2] : TRANSPOSES[i % 4];
+    const t = config.entry === 'direct4a' ? TRANSPOSES[i % 2] : TRANSPOSES[i % 4];
     const tileM = config.regM * config.wgY;
     const tileN = config.regN * config.wgX;
-    // One tile and a ragged part of the next in each direction.
-    const M = tileM + 3;
-    const N = tileN + 5;
+    // One tile and a ragged part of the next in each direction (for the vec4
+    // entries a multiple of 4, which a side read along m or n needs).
+    const M = tileM + (vec4 ? 4 : 3);
+    const N = tileN + (vec4 ? 4 : 5);
     // The same constants in both, so one pipeline per configuration (a tiled one takes seconds to build on SwiftShader).
     const epilogue = i % 2 ? { bias: true, activation: 'gelu' as const } : {};
     await check({ M, N, K: vec4 ? 36 : 37, entry: config.entry, ...t, config, ...epilogue });
-    await check({ M: 5, N: 7, K: vec4 ? 204 : 203, entry: config.entry, ...t, config, ...epilogue });
+    await check({ M: vec4 ? 4 : 5, N: vec4 ? 8 : 7, K: vec4 ? 204 : 203, entry: config.entry, ...t, config, ...epilogue });
   });
 });

@@ -28,16 +28,18 @@ const SHAPES: [number, number, number][] = [
   [65, 400, 300],
 ];
 
-// The same edges with K a multiple of 4, for the vec4 entries (K = 4: one step).
+// Shapes for the vec4 entries: K a multiple of 4 (K = 4: one step), and sides that
+// fill no tile; where M or N is odd, only the layouts that need neither along m or n.
 const VEC4_SHAPES: [number, number, number][] = [
-  [1, 1, 4],
-  [1, 7, 36],
-  [7, 33, 4],
-  [33, 127, 8],
-  [127, 20, 788],
+  [4, 4, 4],
+  [4, 8, 36],
+  [8, 36, 4],
+  [33, 127, 36],
+  [36, 124, 8],
+  [124, 20, 788],
   [128, 400, 20],
   [128, 20, 400],
-  [65, 400, 300],
+  [68, 400, 300],
 ];
 
 // One shape per class. `main` pipelines take ~0.3 s each to build on SwiftShader,
@@ -145,36 +147,46 @@ describe('matmul', () => {
     gpu.release(a, b);
   });
 
-  it('reads four k at a time where the layout allows it, by adapter', () => {
-    const [NN, NT, TN] = TRANSPOSES;
-    expect(vec4Entry({ K: 784, ...NT })).toBe('direct4');
-    expect(vec4Entry({ K: 784, ...NN })).toBe('direct4a');
-    expect(vec4Entry({ K: 784, ...TN })).toBeNull();
-    expect(vec4Entry({ K: 785, ...NT })).toBeNull();
-    // SwiftShader: both vec4 entries; llvmpipe: 'direct4', and 'direct4a' only on 8 x 4 blocks.
-    expect(matmulConfig('swiftshader', 128, 400, 784, NT).entry).toBe('direct4');
-    expect(matmulConfig('swiftshader', 128, 784, 400, NN).entry).toBe('direct4a');
+  it('reads operands a vec4 at a time where the layout allows it, by adapter', () => {
+    const [NN, NT, TN, TT] = TRANSPOSES;
+    const at = (M: number, N: number, K: number, t: (typeof TRANSPOSES)[number]) => vec4Entry({ M, N, K, ...t });
+    for (const t of TRANSPOSES) expect(at(128, 400, 784, t)).toBe('direct4');
+    expect(at(128, 400, 785, NT)).toBeNull();
+    // Along m needs M % 4 == 0, along n N % 4 == 0; op(A) along k alone is 'direct4a'.
+    expect(at(33, 127, 36, NT)).toBe('direct4');
+    expect(at(33, 127, 36, NN)).toBe('direct4a');
+    expect(at(33, 128, 36, TN)).toBeNull();
+    expect(at(36, 127, 36, TT)).toBe('direct4');
+    expect(at(36, 127, 36, TN)).toBeNull();
+    // SwiftShader wherever the layout allows; llvmpipe on the big forwards and on
+    // blocks under 16 x 16.
+    for (const t of TRANSPOSES) expect(matmulConfig('swiftshader', 128, 400, 784, t).entry).toBe('direct4');
+    expect(matmulConfig('swiftshader', 33, 127, 36, NN).entry).toBe('direct4a');
     expect(matmulConfig('llvmpipe', 128, 400, 784, NT).entry).toBe('direct4');
+    expect(matmulConfig('llvmpipe', 128, 400, 20, NT).entry).toBe('direct');
     expect(matmulConfig('llvmpipe', 128, 784, 400, NN).entry).toBe('direct');
-    expect(matmulConfig('llvmpipe', 128, 20, 400, NN).entry).toBe('direct4a');
+    expect(matmulConfig('llvmpipe', 400, 784, 128, TN).entry).toBe('direct');
+    expect(matmulConfig('llvmpipe', 128, 20, 400, NN).entry).toBe('direct4');
+    expect(matmulConfig('llvmpipe', 20, 400, 128, TN).entry).toBe('direct4');
     for (const adapter of ['llvmpipe', 'swiftshader'] as const) {
-      expect(matmulConfig(adapter, 400, 784, 128, TN).entry).toBe('direct');
       expect(matmulConfig(adapter, 128, 400, 785, NT).entry).toBe('direct');
-      // Without the operands (a conv GEMM), and on a GPU, scalar loads as before.
+      // Without the operands (a conv GEMM), scalar loads as before.
       expect(matmulConfig(adapter, 128, 400, 784).entry).toBe('direct');
     }
     expect(matmulConfig('gpu', 128, 400, 784, NT).entry).toBe('main');
   });
 
-  it('direct4 and direct4a: every shape with K a multiple of 4, each layout they read, every epilogue', async () => {
-    const [NN, NT] = TRANSPOSES;
+  it('direct4 and direct4a: every shape and layout they read, every epilogue', async () => {
     for (const [M, N, K] of VEC4_SHAPES) {
-      await check({ M, N, K, entry: 'direct4', ...NT });
-      for (const t of [NN, NT]) await check({ M, N, K, entry: 'direct4a', ...t });
+      for (const t of TRANSPOSES) {
+        const p = { M, N, K, ...t };
+        if (vec4Entry(p) === 'direct4') await check({ ...p, entry: 'direct4' });
+        if (!t.transA) await check({ ...p, entry: 'direct4a' });
+      }
     }
-    for (const entry of ['direct4', 'direct4a'] as const) {
-      await check({ M: 33, N: 127, K: 36, entry, ...NT, accumulate: true });
-      for (const activation of ACTIVATIONS) await check({ M: 33, N: 127, K: 36, entry, ...NT, bias: true, activation, biasScale: 3 });
+    for (const [entry, t] of [['direct4', TRANSPOSES[2]], ['direct4a', TRANSPOSES[1]]] as const) {
+      await check({ M: 36, N: 124, K: 36, entry, ...t, accumulate: true });
+      for (const activation of ACTIVATIONS) await check({ M: 36, N: 124, K: 36, entry, ...t, bias: true, activation, biasScale: 3 });
     }
   });
 
@@ -184,19 +196,20 @@ describe('matmul', () => {
     // As above, positive terms and scaled rows and columns make a dropped or
     // misplaced part far larger than the rounding bound.
     const gpu = await testGpu();
-    const [NN, NT] = TRANSPOSES;
-    for (const [M, N, K] of [[2, 3, 262_200], [5, 7, 9000]]) {
-      for (const [entry, t] of [['direct4', NT], ['direct4a', NN]] as const) {
-        const aData = uniform(M * K, 97, 0, 1).map((v, i) => v * (1 + Math.floor(i / K)));
+    const [M, N] = [4, 8];
+    const runs = [...TRANSPOSES.map((t) => ['direct4', t] as const), ...TRANSPOSES.slice(0, 2).map((t) => ['direct4a', t] as const)];
+    for (const K of [262_200, 9000]) {
+      for (const [entry, t] of runs) {
+        const aData = uniform(M * K, 97, 0, 1).map((v, i) => v * (1 + (t.transA ? i % M : Math.floor(i / K))));
         const bData = uniform(K * N, 98, 0, 1).map((v, i) => v * (1 + (t.transB ? Math.floor(i / K) : i % N)));
-        const a = gpu.upload(aData, [M, K], 'a'), b = gpu.upload(bData, t.transB ? [N, K] : [K, N], 'b');
+        const a = gpu.upload(aData, t.transA ? [K, M] : [M, K], 'a'), b = gpu.upload(bData, t.transB ? [N, K] : [K, N], 'b');
         const ref = matmulRef(aData, bData, M, N, K, t);
         const y = matmul(gpu, a, b, { ...t, config: configFor(gpu, entry, M, N, K) });
-        assertClose(await gpu.read(y), ref.c, tolerance(ref, K + 4, 'identity'), `${entry} K ${K}`);
+        assertClose(await gpu.read(y), ref.c, tolerance(ref, K + 4, 'identity'), `${entry} K ${K} ${JSON.stringify(t)}`);
         gpu.release(a, b, y);
       }
     }
-    expect(kSlicing(5, 7, 9000, kPerLaunch(configFor(gpu, 'direct4', 5, 7, 9000)))).toEqual({ count: 4, length: 2304 });
+    expect(kSlicing(M, N, 9000, kPerLaunch(configFor(gpu, 'direct4', M, N, 9000)))).toEqual({ count: 4, length: 2304 });
   });
 
   it('extreme pre-activations give finite, correct values', async () => {
@@ -226,7 +239,7 @@ describe('matmul', () => {
     expect(() => matmul(gpu, a, b, { config: { entry: 'main', regM: 8, regN: 8, wgX: 16, wgY: 16, tileK: 64 } })).toThrow(/workgroup memory/);
     // The vec4 entries refuse a layout they cannot read, naming what they need.
     const vec4 = { regM: 4, regN: 4, wgX: 4, wgY: 4, tileK: 16 } as const;
-    expect(() => matmul(gpu, a, b, { config: { entry: 'direct4', ...vec4 } })).toThrow(/'direct4' entry .*needs A \[M, K\] and B \[N, K\] \(transB\) with K % 4 == 0.*K = 3; use 'direct'/);
+    expect(() => matmul(gpu, a, b, { config: { entry: 'direct4', ...vec4 } })).toThrow(/'direct4' entry .*needs K % 4 == 0.*is \[4, 3\] · \[3, 5\]; use 'direct'/);
     expect(() => matmul(gpu, a, out, { transA: true, config: { entry: 'direct4a', ...vec4 } })).toThrow(/'direct4a' entry .*needs A stored \[M, K\]/);
     // A grid past 65535 workgroups is refused before anything is allocated or run
     // (the tensors only claim their shapes; the check never touches the buffers).
