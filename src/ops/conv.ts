@@ -1,5 +1,6 @@
-// 2-D convolutions over NCHW images, as implicit GEMMs in shaders/matmul.wgsl (its
-// "convolutions" section derives the three GEMMs). PyTorch's layouts and semantics:
+// 2-D convolutions over NCHW images, as implicit GEMMs of shaders/matmul.wgsl
+// (shaders/matmul_conv.wgsl derives the three GEMMs and addresses their operands).
+// PyTorch's layouts and semantics:
 //   conv2d           x [B, C, H, W], weight [O, C, kh, kw]      -> [B, O, Ho, Wo]
 //   convTranspose2d  x [B, Cin, Hi, Wi], weight [Cin, Cout, kh, kw] -> [B, Cout, H, W]
 // with Ho = floor((H + 2·padding - dilation·(kh - 1) - 1) / stride) + 1, and
@@ -13,7 +14,7 @@ import { cpuImplementation } from '../gpu/describe.js';
 import type { Gpu } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
 import { activationCode, type Activation } from './activation.js';
-import { checkConfig, configPipeline, describeMatmulConfig, entryRuns, gemmShader, matmulConfig, type GemmProblem, type MatmulConfig } from './matmul.js';
+import { checkConfig, configPipeline, describeMatmulConfig, convGemmShader, entryRuns, gemmShader, matmulConfig, type GemmProblem, type MatmulConfig } from './matmul.js';
 import { kFields, kPerLaunch, launchConstants, runOverK } from './gemm-split.js';
 import { col2im } from './col2im.js';
 import { sumCols, sumRows } from './reduce.js';
@@ -209,7 +210,7 @@ function dataByColumns(gpu: Gpu, c: GemmCall, y: Tensor): Tensor {
 
 /**
  * From this many channels of the im2col image, conv_direct walks CONV_FORWARD's and
- * CONV_DATA's K by taps (TAP_LOOP in shaders/matmul.wgsl): the padding test and index
+ * CONV_DATA's K by taps (TAP_LOOP in shaders/matmul_conv.wgsl): the padding test and index
  * decode then happen once per tap rather than once per k. Measured on the conv VAE at
  * batch 128 (`npm run bench -- --quick --filter conv`, six runs, each GEMM against its
  * matmul twin): the stride-2 input gradients with 64 channels went 78 -> 93% of the
@@ -274,13 +275,14 @@ function convGemm(gpu: Gpu, c: GemmCall): Tensor {
     runOverK(gpu, M, c.N, K, perLaunch(c, config), sliceable, y, accumulate, (l) => {
       const { fields, z } = kFields(l, y.size);
       gpu.run({
-        shader: gemmShader,
+        shader: config.entry === 'direct' ? convGemmShader : gemmShader,
         entry: config.entry === 'direct' ? 'conv_direct' : 'main',
         constants: {
           ...launchConstants(l.range, { hasBias: bias !== undefined, act: activationCode(activation), accumulate: l.accumulate }),
           CONV: MODE_CODE[c.mode],
           CONV_B_KN: Number(c.weightKN ?? false),
-          TAP_LOOP: Number(tapLoop(c, config)),
+          // conv_direct's choice of K loop (`main` has no such override).
+          ...(config.entry === 'direct' ? { TAP_LOOP: Number(tapLoop(c, config)) } : {}),
           ...configPipeline(config).constants,
         },
         bindings: { a: c.image, b: c.other, bias: bias ?? null, c: l.target },

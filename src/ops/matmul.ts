@@ -9,6 +9,7 @@ import src, { reflection } from '../../shaders/matmul.wgsl';
 import subgroupSrc, { reflection as subgroupReflection } from '../../shaders/matmul_subgroup.wgsl';
 import vec4Src, { reflection as vec4Reflection } from '../../shaders/matmul_vec4.wgsl';
 import vec4aSrc, { reflection as vec4aReflection } from '../../shaders/matmul_vec4a.wgsl';
+import convSrc, { reflection as convReflection } from '../../shaders/matmul_conv.wgsl';
 import { ShapeError } from '../gpu/errors.js';
 import type { AdapterKind, Gpu } from '../gpu/runtime.js';
 import { shaderOf, type Shader } from '../gpu/shader.js';
@@ -18,8 +19,10 @@ import { activationCode, type Activation } from './activation.js';
 import { cpuImplementation } from '../gpu/describe.js';
 import { kFields, kPerLaunch, launchConstants, runOverK } from './gemm-split.js';
 
-/** The GEMM family: the matmul and, as implicit GEMMs, the convolutions (src/ops/conv.ts). */
+/** The GEMM family: the matmul and, as implicit GEMMs through its `main` entry, the convolutions (src/ops/conv.ts). */
 export const gemmShader: Shader = shaderOf('matmul', src, reflection);
+/** The convolutions' `direct` entry, conv_direct. */
+export const convGemmShader: Shader = shaderOf('matmul_conv', convSrc, convReflection);
 /** The matmul's subgroup variant, compiled only on a device with the `subgroups` feature. */
 export const subgroupGemmShader: Shader = shaderOf('matmul_subgroup', subgroupSrc, subgroupReflection);
 /** The matmul's vec4 variant: each operand read a vec4 at a time along k, m or n (vec4Entry says where). */
@@ -37,7 +40,7 @@ const ENTRY_SHADERS: Record<MatmulConfig['entry'], Shader> = {
 };
 
 /** Every GEMM kernel file (the tuner's cache key checksums their text). */
-export const GEMM_SHADERS: readonly Shader[] = [gemmShader, subgroupGemmShader, vec4GemmShader, vec4aGemmShader];
+export const GEMM_SHADERS: readonly Shader[] = [gemmShader, convGemmShader, subgroupGemmShader, vec4GemmShader, vec4aGemmShader];
 
 /** The convolution fields of the shader's uniform, unused by a plain matmul. */
 const NO_CONV = {
