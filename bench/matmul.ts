@@ -4,10 +4,10 @@
 // dx = dy·W (plain) and weight gradient dW = dyᵀ·x (transA, K = batch). Names give
 // the stored shapes (ᵀ marks a transposed operand) and the kernel configuration the
 // wrapper picks by default (untuned), so a table row says what ran; a product whose
-// default reads its operands four k at a time ('direct4', 'direct4a') is paired
-// with the same tiles on the scalar 'direct' entry.
+// default reads its operands four values at a time ('direct4', 'direct4a', 'main4')
+// is paired with the same tiles on its scalar twin ('direct', 'main').
 import type { Gpu } from '../src/gpu/runtime.js';
-import { defaultMatmulConfig, describeMatmulConfig, matmul, readsVec4, type GemmProblem, type MatmulConfig } from '../src/ops/matmul.js';
+import { defaultMatmulConfig, describeMatmulConfig, matmul, readsVec4, scalarTwin, type GemmProblem, type MatmulConfig } from '../src/ops/matmul.js';
 import type { Tensor } from '../src/tensor.js';
 import type { BenchCase, BenchFamily } from './case.js';
 
@@ -82,9 +82,9 @@ export const matmulBench: BenchFamily = (gpu, { quick, square }) => {
   return products.map((p) => {
     const config = defaultMatmulConfig(gpu, problemOf(p));
     const c = matmulCase(gpu, p, config);
-    // A default that reads four k at a time is timed against the same tiles on the scalar `direct` entry.
+    // A default that reads four values at a time is timed against the same tiles with scalar loads.
     if (readsVec4(config)) {
-      const scalar: MatmulConfig = { ...config, entry: 'direct' };
+      const scalar = scalarTwin(config);
       c.versus = matmulCase(gpu, p, scalar, scalar);
     }
     return c;

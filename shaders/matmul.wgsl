@@ -27,13 +27,16 @@
 // neighbouring words. A workgroup owns a TILE_M × TILE_N tile of C
 // (TILE_M = REG_M·WG_Y, TILE_N = REG_N·WG_X, at most 256 invocations).
 //
-// Two entry points compute the same thing:
+// The entry points all compute the same thing:
 //   main    the classic shared-memory tiled GEMM (e.g. Volkov & Demmel, SC08), for
 //           GPUs: the workgroup walks K in steps of TILE_K, copies the A and B slices
 //           of each step into workgroup memory (zero past the edges of the matrix, so
 //           any M, N, K >= 1 works), synchronises, and accumulates from there;
 //           with STAGES = 2 it loads the next tile while it multiplies this one.
 //           (TILE_M + TILE_N)·TILE_K·STAGES·4 bytes must fit in workgroup memory.
+//   main4   (shaders/matmul_tiled4.wgsl): `main` moving four values at a time, from
+//           storage to the tiles and from the tiles to the registers, where the sides
+//           allow (as for direct4).
 //   subgroup (shaders/matmul_subgroup.wgsl, where the adapter has `subgroups`):
 //           `direct` with op(A) shared across a subgroup by shuffles.
 //   direct4, direct4a (shaders/matmul_vec4.wgsl, matmul_vec4a.wgsl): `direct`

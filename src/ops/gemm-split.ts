@@ -32,7 +32,7 @@ export interface KRange {
 /**
  * K per launch for a configuration: `direct` spends one iteration per k, `subgroup`
  * one per k plus one per chunk of at least 4, `main` a tile's loads and products per
- * TILE_K.
+ * TILE_K (and `main4`, whose loads take fewer iterations, is counted the same).
  */
 export function kPerLaunch(c: MatmulConfig): number {
   if (c.entry === 'direct') return ITERATIONS;

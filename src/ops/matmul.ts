@@ -2,14 +2,15 @@
 // (shaders/matmul.wgsl). The kernel configuration is, in order: the caller's
 // `config`; the tuner's choice for this shape class on this device (gpu.tuning,
 // src/tune/); the default by adapter class: CPU adapters run the `direct` entry point
-// (no workgroup memory, about twice as fast there), GPUs the tiled `main`; and a
-// skinny side (M or N of 1..32, as in a VAE's latent layers) gets a tile that fits
-// it instead of a mostly padded one.
+// (no workgroup memory, about twice as fast there), GPUs the tiled `main` (`main4`
+// with vec4 loads where the sides allow); and a skinny side (M or N of 1..32, as in
+// a VAE's latent layers) gets a tile that fits it instead of a mostly padded one.
 import src, { reflection } from '../../shaders/matmul.wgsl';
 import subgroupSrc, { reflection as subgroupReflection } from '../../shaders/matmul_subgroup.wgsl';
 import vec4Src, { reflection as vec4Reflection } from '../../shaders/matmul_vec4.wgsl';
 import vec4aSrc, { reflection as vec4aReflection } from '../../shaders/matmul_vec4a.wgsl';
 import convSrc, { reflection as convReflection } from '../../shaders/matmul_conv.wgsl';
+import tiled4Src, { reflection as tiled4Reflection } from '../../shaders/matmul_tiled4.wgsl';
 import { ShapeError } from '../gpu/errors.js';
 import type { AdapterKind, Gpu } from '../gpu/runtime.js';
 import { shaderOf, type Shader } from '../gpu/shader.js';
@@ -29,6 +30,8 @@ export const subgroupGemmShader: Shader = shaderOf('matmul_subgroup', subgroupSr
 export const vec4GemmShader: Shader = shaderOf('matmul_vec4', vec4Src, vec4Reflection);
 /** The matmul's vec4-A variant: op(A) read as in vec4GemmShader (A [M, K], K % 4 == 0), op(B) as in `direct`. */
 export const vec4aGemmShader: Shader = shaderOf('matmul_vec4a', vec4aSrc, vec4aReflection);
+/** The tiled `main` moving every value four at a time (storage to tiles, tiles to registers), for GPUs. */
+export const tiled4GemmShader: Shader = shaderOf('matmul_tiled4', tiled4Src, tiled4Reflection);
 
 /** The shader file of each entry point. */
 const ENTRY_SHADERS: Record<MatmulConfig['entry'], Shader> = {
@@ -37,10 +40,11 @@ const ENTRY_SHADERS: Record<MatmulConfig['entry'], Shader> = {
   subgroup: subgroupGemmShader,
   direct4: vec4GemmShader,
   direct4a: vec4aGemmShader,
+  main4: tiled4GemmShader,
 };
 
 /** Every GEMM kernel file (the tuner's cache key checksums their text). */
-export const GEMM_SHADERS: readonly Shader[] = [gemmShader, convGemmShader, subgroupGemmShader, vec4GemmShader, vec4aGemmShader];
+export const GEMM_SHADERS: readonly Shader[] = [gemmShader, convGemmShader, subgroupGemmShader, vec4GemmShader, vec4aGemmShader, tiled4GemmShader];
 
 /** The convolution fields of the shader's uniform, unused by a plain matmul. */
 const NO_CONV = {
@@ -72,18 +76,19 @@ export interface MatmulConfig {
    * 'subgroup' is 'direct' sharing op(A) through subgroup shuffles (plain matmuls on
    * a device with the `subgroups` feature, wgX a multiple of its largest subgroup);
    * 'direct4' is 'direct' reading each operand a vec4 at a time along the
-   * dimension it is contiguous in, 'direct4a' only op(A) along k: see vec4Entry.
+   * dimension it is contiguous in, 'direct4a' only op(A) along k: see vec4Entry;
+   * 'main4' is 'main' with vec4 loads and tiles, where 'direct4' could run.
    */
-  entry: 'main' | 'direct' | 'subgroup' | 'direct4' | 'direct4a';
+  entry: 'main' | 'direct' | 'subgroup' | 'direct4' | 'direct4a' | 'main4';
   /** Rows and columns of C per invocation (REG_M, REG_N): 4, 8 or 16. */
   regM: 4 | 8 | 16;
   regN: 4 | 8 | 16;
   /** Invocations along N and M (WG_X, WG_Y); the tile of C is regM·wgY × regN·wgX. */
   wgX: number;
   wgY: number;
-  /** K step of 'main' (TILE_K); unused by the others. */
+  /** K step of the tiled entries, 'main' and 'main4' (TILE_K; 'main4' a multiple of 4); unused by the others. */
   tileK: number;
-  /** 'main' only: 2 double-buffers the tiles (one barrier per K step instead of two). Default 1. */
+  /** The tiled entries only: 2 double-buffers the tiles (one barrier per K step instead of two). Default 1. */
   stages?: 1 | 2;
 }
 
@@ -123,7 +128,8 @@ export function shapeClass(M: number, N: number, K: number): ShapeClass {
 //   64 × 32 with 8 × 4, and the conv GEMMs of that shape, whose gathered A values
 //   then feed 8 columns each, 1.3-1.4× (M = 25088, 2026-12-03).
 // 'main' uses the usual GPU shape, 16 × 16 invocations with 4 × 4 blocks, and
-// skinny tiles by the same rule; it has not been tuned on a GPU.
+// skinny tiles by the same rule ('main4' the same tiles); neither has been tuned
+// on a GPU.
 const fit = (n: number) => Math.ceil(n / 4);
 
 /** A GEMM as the tuner's table keys it: a plain matmul's, or with `conv` a convolution GEMM's. */
@@ -156,17 +162,26 @@ export function vec4Entry(p: { M: number; N: number; K: number; transA: boolean;
   return p.transA ? null : 'direct4a';
 }
 
+/** The entry each vec4 entry reads four values at a time for: the same tiles and sums with scalar loads. */
+const SCALAR_TWIN: Partial<Record<MatmulConfig['entry'], MatmulConfig['entry']>> = { direct4: 'direct', direct4a: 'direct', main4: 'main' };
+
 /** Whether a configuration runs one of the vec4 entries. */
-export const readsVec4 = (c: MatmulConfig): boolean => c.entry === 'direct4' || c.entry === 'direct4a';
+export const readsVec4 = (c: MatmulConfig): boolean => SCALAR_TWIN[c.entry] !== undefined;
+
+/** The configuration with scalar loads that a vec4 one is measured against (itself where it reads no vec4s). */
+export const scalarTwin = (c: MatmulConfig): MatmulConfig => ({ ...c, entry: SCALAR_TWIN[c.entry] ?? c.entry });
+
+/** Whether a configuration stages K tiles in workgroup memory ('main', 'main4'). */
+export const isTiled = (c: MatmulConfig): boolean => c.entry === 'main' || c.entry === 'main4';
 
 /**
  * Whether a configuration's entry can run this problem: the conv GEMMs run 'direct'
- * and 'main' only; 'direct4' needs the alignments vec4Entry names, 'direct4a' an
- * untransposed A and K % 4 == 0.
+ * and 'main' only; 'direct4' and 'main4' need the alignments vec4Entry names for
+ * 'direct4', 'direct4a' an untransposed A and K % 4 == 0.
  */
 export function entryRuns(c: MatmulConfig, p: GemmProblem): boolean {
   if (p.conv) return c.entry === 'direct' || c.entry === 'main';
-  if (c.entry === 'direct4') return vec4Entry(p) === 'direct4';
+  if (c.entry === 'direct4' || c.entry === 'main4') return vec4Entry(p) === 'direct4';
   if (c.entry === 'direct4a') return !p.transA && p.K % 4 === 0;
   return true;
 }
@@ -179,6 +194,11 @@ export function entryRuns(c: MatmulConfig, p: GemmProblem): boolean {
 export function matmulConfig(adapter: AdapterKind, M: number, N: number, K: number, operands?: { transA: boolean; transB: boolean }): MatmulConfig {
   const c = scalarConfig(adapter, M, N, K);
   const vec4 = operands && vec4Entry({ M, N, K, ...operands });
+  // GPUs: 'main4' where its alignments hold. Not timed on a GPU yet (none was lent);
+  // it moves a quarter of the instructions 'main' does between storage, workgroup
+  // memory and registers, as the usual vec4 GEMMs (TF.js's WebGPU backend among
+  // them) do on aligned shapes, and a tuner compares it with 'main' on first use.
+  if (c.entry === 'main') return vec4 === 'direct4' && c.tileK % 4 === 0 ? { ...c, entry: 'main4' } : c;
   if (c.entry !== 'direct' || !operands || !vec4) return c;
   // Paired runs against 'direct' with the same tiles, on the VAE's twelve products
   // at batch 128 and 1024 (bench/matmul.ts, 2026-12-03, medians of three):
@@ -220,15 +240,15 @@ function scalarConfig(adapter: AdapterKind, M: number, N: number, K: number): Ma
 
 /** E.g. "direct 64×20 tile, 8×4 per invocation", "main 64×64×16 tile ×2 stages, 4×4 per invocation". */
 export function describeMatmulConfig(c: MatmulConfig): string {
-  const tile = `${c.regM * c.wgY}×${c.regN * c.wgX}${c.entry === 'main' ? `×${c.tileK}` : ''}`;
-  const stages = c.entry === 'main' && c.stages === 2 ? ' ×2 stages' : '';
+  const tile = `${c.regM * c.wgY}×${c.regN * c.wgX}${isTiled(c) ? `×${c.tileK}` : ''}`;
+  const stages = isTiled(c) && c.stages === 2 ? ' ×2 stages' : '';
   return `${c.entry} ${tile} tile${stages}, ${c.regM}×${c.regN} per invocation`;
 }
 
 /** The shader, entry point and shape constants of a plain matmul's configuration (the conv GEMMs take the constants and their own entries). */
 export function configPipeline(c: MatmulConfig): { shader: Shader; entry: string; constants: Record<string, number> } {
   const constants: Record<string, number> = { REG_M: c.regM, REG_N: c.regN, WG_X: c.wgX, WG_Y: c.wgY };
-  if (c.entry === 'main') Object.assign(constants, { TILE_K: c.tileK, STAGES: c.stages ?? 1 });
+  if (isTiled(c)) Object.assign(constants, { TILE_K: c.tileK, STAGES: c.stages ?? 1 });
   return { shader: ENTRY_SHADERS[c.entry], entry: c.entry, constants };
 }
 
@@ -257,9 +277,10 @@ export function checkConfig(gpu: Gpu, c: MatmulConfig): void {
     throw bad('wgX·wgY must be 1..256 invocations');
   }
   const bytes = (c.regM * c.wgY + c.regN * c.wgX) * c.tileK * (c.stages ?? 1) * 4;
-  if (c.entry === 'main' && (!Number.isInteger(c.tileK) || c.tileK < 1 || bytes > limits.maxComputeWorkgroupStorageSize)) {
+  if (isTiled(c) && (!Number.isInteger(c.tileK) || c.tileK < 1 || bytes > limits.maxComputeWorkgroupStorageSize)) {
     throw bad(`its tiles take ${bytes} bytes of workgroup memory, over the ${limits.maxComputeWorkgroupStorageSize} allowed`);
   }
+  if (c.entry === 'main4' && c.tileK % 4 !== 0) throw bad("the 'main4' entry stages K four at a time: tileK must be a multiple of 4");
 }
 
 export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
@@ -291,8 +312,8 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
   const config = options.config ?? gpu.tuning.lookup(problem) ?? defaultMatmulConfig(gpu, problem);
   checkConfig(gpu, config);
   if (!entryRuns(config, problem)) {
-    const needs = config.entry === 'direct4' ? 'K % 4 == 0, and M % 4 == 0 with transA, N % 4 == 0 without transB' : 'A stored [M, K] (no transA) and K % 4 == 0';
-    throw new ShapeError(`matmul: the '${config.entry}' entry reads operands four values at a time and needs ${needs}; ${opA} · ${opB} is [${M}, ${K}] · [${K}, ${N}]; use 'direct'`);
+    const needs = config.entry === 'direct4a' ? 'A stored [M, K] (no transA) and K % 4 == 0' : 'K % 4 == 0, and M % 4 == 0 with transA, N % 4 == 0 without transB';
+    throw new ShapeError(`matmul: the '${config.entry}' entry reads operands four values at a time and needs ${needs}; ${opA} · ${opB} is [${M}, ${K}] · [${K}, ${N}]; use '${SCALAR_TWIN[config.entry]}'`);
   }
   const gridX = Math.ceil(N / (config.regN * config.wgX));
   const gridY = Math.ceil(M / (config.regM * config.wgY));
@@ -310,8 +331,10 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
       constants: {
         TRANS_A: Number(transA),
         TRANS_B: Number(transB),
-        // 'direct4' reads a transposed A along m, a plain B along n, in runs of 4.
+        // 'direct4' reads a transposed A along m, a plain B along n, in runs of 4;
+        // 'main4' reads every quadrant from its tiles as one vec4.
         ...(config.entry === 'direct4' ? { GROUP_M: Number(transA), GROUP_N: Number(!transB) } : {}),
+        ...(config.entry === 'main4' ? { GROUP_M: 1, GROUP_N: 1 } : {}),
         ...launchConstants(l.range, { hasBias: bias !== undefined, act: activationCode(activation), accumulate: l.accumulate }),
         ...pipeline.constants,
       },

@@ -10,13 +10,14 @@
 // and on a device with subgroups the 'subgroup' entry with the same tiles; 'full'
 // adds the tiled 'main'.
 // GPUs: the tiled 'main' with 4 × 4 to 8 × 8 blocks, 64 to 256 invocations, K steps
-// of 8 or 16, single or double buffered; the 'subgroup' entry with WG_X the largest
+// of 8 or 16, single or double buffered, those with K steps of 16 also as 'main4'
+// (vec4 loads, where the layout allows); the 'subgroup' entry with WG_X the largest
 // subgroup; 'quick' keeps the few most common GPU shapes of each. The spaces are kept
 // small on purpose: every configuration in them is tested on both CPU adapters,
 // where a tiled pipeline takes seconds to compile.
 import { cpuImplementation } from '../gpu/describe.js';
 import type { Gpu } from '../gpu/runtime.js';
-import { checkConfig, defaultMatmulConfig, entryRuns, maxSubgroupSize, readsVec4, vec4Entry, type GemmProblem, type MatmulConfig } from '../ops/matmul.js';
+import { checkConfig, defaultMatmulConfig, entryRuns, isTiled, maxSubgroupSize, vec4Entry, type GemmProblem, type MatmulConfig } from '../ops/matmul.js';
 
 export type TuneDepth = 'quick' | 'full';
 
@@ -72,7 +73,12 @@ function gpuCandidates(subgroup: number, depth: TuneDepth): MatmulConfig[] {
   for (const [regM, regN] of depth === 'quick' ? [BLOCKS[0], BLOCKS[3]] : [BLOCKS[0], BLOCKS[1], BLOCKS[3]]) {
     for (const [wgX, wgY] of shapes) {
       for (const tileK of tileKs) {
-        for (const stages of stagesOf) out.push({ entry: 'main', regM, regN, wgX, wgY, tileK, stages });
+        for (const stages of stagesOf) {
+          out.push({ entry: 'main', regM, regN, wgX, wgY, tileK, stages });
+          // The same tiles with vec4 loads (where the problem's layout allows), in K
+          // steps of 16 only: four vec4s along k per tile row.
+          if (tileK === 16) out.push({ entry: 'main4', regM, regN, wgX, wgY, tileK, stages });
+        }
       }
     }
     if (subgroup) {
@@ -98,14 +104,14 @@ export function matmulCandidates(gpu: Gpu, p: GemmProblem, depth: TuneDepth): Ma
   const seen = new Set<string>();
   const out: MatmulConfig[] = [];
   for (const c of [fallback, ...all]) {
-    const key = JSON.stringify({ ...c, stages: c.entry === 'main' ? (c.stages ?? 1) : undefined, tileK: c.entry === 'main' ? c.tileK : undefined });
+    const key = JSON.stringify({ ...c, stages: isTiled(c) ? (c.stages ?? 1) : undefined, tileK: isTiled(c) ? c.tileK : undefined });
     if (seen.has(key)) continue;
     seen.add(key);
     if (c !== fallback && filled(c, p) < 0.25) continue;
-    // What the problem's layout allows (src/ops/matmul.ts), and of the vec4 entries
-    // only the one vec4Entry names: 'direct4a' also runs where 'direct4' does
-    // without a transposed A, but reads op(B) a value at a time.
-    if (!entryRuns(c, p) || (readsVec4(c) && c.entry !== vec4Entry(p))) continue;
+    // What the problem's layout allows (src/ops/matmul.ts), and 'direct4a' only where
+    // vec4Entry names it: it also runs where 'direct4' does without a transposed A,
+    // but reads op(B) a value at a time.
+    if (!entryRuns(c, p) || (c.entry === 'direct4a' && vec4Entry(p) !== 'direct4a')) continue;
     try {
       checkConfig(gpu, c);
     } catch {

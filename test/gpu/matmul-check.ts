@@ -11,12 +11,13 @@ import { testGpu } from './device.js';
 export type Entry = MatmulConfig['entry'];
 
 /**
- * The configuration the wrapper picks for this entry point: a GPU's for `main`, else
- * this CPU adapter's tiles on the entry named.
+ * The configuration the wrapper picks for this entry point: a GPU's tiles for the
+ * tiled `main` and `main4`, else this CPU adapter's tiles, on the entry named.
  */
 export function configFor(gpu: Gpu, entry: Entry, M: number, N: number, K: number): MatmulConfig {
-  const kind = entry === 'main' ? 'gpu' : gpu.adapter.kind === 'swiftshader' ? 'swiftshader' : 'llvmpipe';
-  return { ...matmulConfig(kind, M, N, K), ...(entry === 'main' ? {} : { entry }) };
+  const tiled = entry === 'main' || entry === 'main4';
+  const kind = tiled ? 'gpu' : gpu.adapter.kind === 'swiftshader' ? 'swiftshader' : 'llvmpipe';
+  return { ...matmulConfig(kind, M, N, K), entry };
 }
 
 // Tolerance, derived rather than guessed. f32 unit roundoff u = 2^-24. A dot product

@@ -1,7 +1,7 @@
 // Every configuration the tuner may pick, on any class of adapter, against the
 // float64 reference on this adapter: the CPU adapters' spaces (llvmpipe's and
-// SwiftShader's), the GPU space (tiled `main`, single and double buffered, and the
-// subgroup entry with this device's subgroup width), in both depths. Each runs a
+// SwiftShader's), the GPU space (tiled `main` and `main4`, single and double
+// buffered, and the subgroup entry with this device's subgroup width), in both depths. Each runs a
 // shape that fills no tile exactly (rows, columns and K all ragged), with the
 // transpose combination rotating across configurations (for the vec4 entries with
 // every side a multiple of 4, 'direct4a' among the layouts it reads), and a bias + activation epilogue on
@@ -34,8 +34,8 @@ describe('matmul variants the tuner may pick', async () => {
 
   it('includes every entry point this device can run', () => {
     const entries = new Set(runnable.map((c) => c.entry));
-    expect(entries.has('direct') && entries.has('main') && entries.has('direct4') && entries.has('direct4a')).toBe(true);
-    expect(runnable.some((c) => c.entry === 'main' && c.stages === 2)).toBe(true);
+    for (const entry of ['direct', 'main', 'direct4', 'direct4a', 'main4'] as const) expect(entries.has(entry), entry).toBe(true);
+    for (const entry of ['main', 'main4']) expect(runnable.some((c) => c.entry === entry && c.stages === 2), entry).toBe(true);
     // SwiftShader has the `subgroups` feature, llvmpipe does not.
     expect(entries.has('subgroup')).toBe(gpu.device.features.has('subgroups'));
     if (gpu.adapter.kind === 'swiftshader') expect(width).toBeGreaterThan(0);

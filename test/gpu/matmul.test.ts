@@ -173,7 +173,11 @@ describe('matmul', () => {
       // Without the operands (a conv GEMM), scalar loads as before.
       expect(matmulConfig(adapter, 128, 400, 784).entry).toBe('direct');
     }
-    expect(matmulConfig('gpu', 128, 400, 784, NT).entry).toBe('main');
+    // GPUs: 'main4' where 'direct4' could run, else 'main'.
+    for (const t of TRANSPOSES) expect(matmulConfig('gpu', 128, 400, 784, t).entry).toBe('main4');
+    expect(matmulConfig('gpu', 128, 400, 785, NT).entry).toBe('main');
+    expect(matmulConfig('gpu', 33, 127, 36, NN).entry).toBe('main');
+    expect(matmulConfig('gpu', 128, 400, 784).entry).toBe('main');
   });
 
   it('direct4 and direct4a: every shape and layout they read, every epilogue', async () => {
@@ -190,6 +194,25 @@ describe('matmul', () => {
     }
   });
 
+  it('main4: every shape and layout it reads, the class tiles, both stagings, the epilogue', async () => {
+    const gpu = await testGpu();
+    // One forced configuration for the sweep (a tiled pipeline takes ~0.3 s to build on SwiftShader).
+    const config = configFor(gpu, 'main4', 128, 128, 128);
+    for (const [M, N, K] of VEC4_SHAPES) {
+      for (const t of TRANSPOSES) if (vec4Entry({ M, N, K, ...t }) === 'direct4') await check({ M, N, K, entry: 'main4', ...t, config });
+    }
+    // Each class's own tiles (skinny ones 4 wide), then 8 × 8 blocks double
+    // buffered in K steps of 8 with a ragged last step (K = 52), every layout.
+    for (const [i, [M, N, K]] of [[124, 20, 788], [20, 400, 128], [128, 400, 20], [68, 400, 300]].entries()) await check({ M, N, K, entry: 'main4', ...TRANSPOSES[i] });
+    const blocks: MatmulConfig = { entry: 'main4', regM: 8, regN: 8, wgX: 8, wgY: 4, tileK: 8, stages: 2 };
+    for (const t of TRANSPOSES) await check({ M: 68, N: 72, K: 52, entry: 'main4', ...t, config: blocks });
+    const [NN, NT] = TRANSPOSES;
+    // The epilogue is `direct4`'s (storeBlock with GROUP_M and GROUP_N), which the
+    // test above runs with every activation: here accumulate and the steepest one.
+    await check({ M: 36, N: 124, K: 36, entry: 'main4', ...NN, accumulate: true });
+    await check({ M: 36, N: 124, K: 36, entry: 'main4', ...NT, bias: true, activation: 'gelu', biasScale: 3 });
+  });
+
   it('the vec4 entries sum a K past 4 x 65535 whole, and a long K in K slices', async () => {
     // A vec4 invocation spends one iteration per four k, so its launches take four
     // times the K of 'direct's; one more than llvmpipe's limit would drop the tail.
@@ -197,7 +220,7 @@ describe('matmul', () => {
     // misplaced part far larger than the rounding bound.
     const gpu = await testGpu();
     const [M, N] = [4, 8];
-    const runs = [...TRANSPOSES.map((t) => ['direct4', t] as const), ...TRANSPOSES.slice(0, 2).map((t) => ['direct4a', t] as const)];
+    const runs = [...TRANSPOSES.flatMap((t) => [['direct4', t], ['main4', t]] as const), ...TRANSPOSES.slice(0, 2).map((t) => ['direct4a', t] as const)];
     for (const K of [262_200, 9000]) {
       for (const [entry, t] of runs) {
         const aData = uniform(M * K, 97, 0, 1).map((v, i) => v * (1 + (t.transA ? i % M : Math.floor(i / K))));
@@ -241,6 +264,8 @@ describe('matmul', () => {
     const vec4 = { regM: 4, regN: 4, wgX: 4, wgY: 4, tileK: 16 } as const;
     expect(() => matmul(gpu, a, b, { config: { entry: 'direct4', ...vec4 } })).toThrow(/'direct4' entry .*needs K % 4 == 0.*is \[4, 3\] · \[3, 5\]; use 'direct'/);
     expect(() => matmul(gpu, a, out, { transA: true, config: { entry: 'direct4a', ...vec4 } })).toThrow(/'direct4a' entry .*needs A stored \[M, K\]/);
+    expect(() => matmul(gpu, a, b, { config: { entry: 'main4', ...vec4 } })).toThrow(/'main4' entry .*needs K % 4 == 0.*; use 'main'/);
+    expect(() => matmul(gpu, a, b, { config: { entry: 'main4', ...vec4, tileK: 6 } })).toThrow(/'main4' entry stages K four at a time: tileK must be a multiple of 4/);
     // A grid past 65535 workgroups is refused before anything is allocated or run
     // (the tensors only claim their shapes; the check never touches the buffers).
     const tall = new Tensor([5_000_000, 1], a.buffer);
