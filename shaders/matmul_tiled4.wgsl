@@ -93,7 +93,7 @@ fn stageSide(s: Side, stage: u32, k0: u32, flat: u32) {
   }
 }
 
-fn stageTiles(stage: u32, k0: u32, flat: u32, row0: u32, col0: u32) {
+fn stageTiles4(stage: u32, k0: u32, flat: u32, row0: u32, col0: u32) {
   stageSide(Side(false, row0, params.M, !TRANS_A, TILE_M4, 0u), stage, k0, flat);
   stageSide(Side(true, col0, params.N, TRANS_B, TILE_N4, TILE_M4 * TILE_K), stage, k0, flat);
 }
@@ -110,7 +110,7 @@ fn tile16(at: u32, step: u32, reg: u32) -> Vec16 {
   return v;
 }
 
-fn multiplyTiles(blk: ptr<function, Block>, stage: u32, lid: vec3<u32>) {
+fn multiplyTiles4(blk: ptr<function, Block>, stage: u32, lid: vec3<u32>) {
   let base = stage * TILE_STAGE;
   for (var k = 0u; k < TILE_K; k++) {
     let ra = base + k * TILE_M4 + lid.y;
@@ -131,18 +131,18 @@ fn main4(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
   var blk: Block;
   if (STAGES == 1u) {
     for (var k0 = ks.x; k0 < ks.y; k0 += TILE_K) {
-      stageTiles(0u, k0, flat, row0, col0);
+      stageTiles4(0u, k0, flat, row0, col0);
       workgroupBarrier();
-      multiplyTiles(&blk, 0u, lid);
+      multiplyTiles4(&blk, 0u, lid);
       workgroupBarrier();
     }
   } else {
-    stageTiles(0u, ks.x, flat, row0, col0);
+    stageTiles4(0u, ks.x, flat, row0, col0);
     workgroupBarrier();
     var stage = 0u;
     for (var k0 = ks.x; k0 < ks.y; k0 += TILE_K) {
-      if (k0 + TILE_K < ks.y) { stageTiles(1u - stage, k0 + TILE_K, flat, row0, col0); }
-      multiplyTiles(&blk, stage, lid);
+      if (k0 + TILE_K < ks.y) { stageTiles4(1u - stage, k0 + TILE_K, flat, row0, col0); }
+      multiplyTiles4(&blk, stage, lid);
       workgroupBarrier();
       stage = 1u - stage;
     }
