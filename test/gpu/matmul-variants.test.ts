@@ -1,12 +1,13 @@
 // Every configuration the tuner may pick, on any class of adapter, against the
 // float64 reference on this adapter: the CPU adapters' spaces (llvmpipe's and
 // SwiftShader's), the GPU space (tiled `main` and `main4`, single and double
-// buffered, and the subgroup entry with this device's subgroup width), in both depths. Each runs a
-// shape that fills no tile exactly (rows, columns and K all ragged), with the
-// transpose combination rotating across configurations (for the vec4 entries with
-// every side a multiple of 4, 'direct4a' among the layouts it reads), and a bias + activation epilogue on
-// every other one; and a K long enough that `main` walks many K tiles
-// and `subgroup` many chunks, with a ragged last one.
+// buffered, and the subgroup entry with this device's subgroup width), in both
+// depths. Each runs a shape that fills no tile exactly (rows, columns and K all
+// ragged), with the transpose combination rotating across configurations (for the
+// vec4 entries with every side a multiple of 4, 'direct4a' among the layouts it
+// reads), and a bias + activation epilogue on every other one; and a K long enough
+// that the tiled entries walk many K tiles and `subgroup` many chunks, with a
+// ragged last one.
 import { describe, expect, it } from 'vitest';
 import { checkConfig, describeMatmulConfig, maxSubgroupSize, readsVec4, type MatmulConfig } from '../../src/ops/matmul.js';
 import { candidateSpace } from '../../src/tune/candidates.js';
