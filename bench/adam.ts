@@ -33,7 +33,15 @@ export const adamBench: BenchFamily = (gpu, { quick }) => {
   for (const n of sizes) {
     const adamTensors = () => ({ params: filled(gpu, n, 'bench.params'), grads: filled(gpu, n, 'bench.grads'), ...createAdamState(gpu, n) });
     for (const decoupled of [false, true]) {
-      cases.push(lazyCase(gpu, 'adam', `${decoupled ? 'adamw' : 'adam'} n=${n}`, 28 * n, adamTensors, (t) => adamStep(gpu, t, { lr: 1e-3, decoupled })));
+      const name = decoupled ? 'adamw' : 'adam';
+      const c = lazyCase(gpu, 'adam', `${name} n=${n}`, 28 * n, adamTensors, (t) => adamStep(gpu, t, { lr: 1e-3, decoupled }));
+      // n % 4 == 0 runs four parameters at a time (shaders/adam_vec4.wgsl); one more
+      // parameter runs the scalar entry, its pair (rates are per byte).
+      if (n % 4 === 0) {
+        const scalarTensors = () => ({ params: filled(gpu, n + 1, 'bench.params'), grads: filled(gpu, n + 1, 'bench.grads'), ...createAdamState(gpu, n + 1) });
+        c.versus = lazyCase(gpu, 'adam', `${name} n=${n + 1} (scalar)`, 28 * (n + 1), scalarTensors, (t) => adamStep(gpu, t, { lr: 1e-3, decoupled }));
+      }
+      cases.push(c);
     }
     const sgdTensors = () => ({ params: filled(gpu, n, 'bench.params'), grads: filled(gpu, n, 'bench.grads'), ...createSgdState(gpu, n) });
     cases.push(lazyCase(gpu, 'adam', `sgd momentum n=${n}`, 20 * n, sgdTensors, (t) => sgdStep(gpu, t, { lr: 1e-2, momentum: 0.9 })));

@@ -1,7 +1,9 @@
 // Fused optimiser updates over ONE flat parameter buffer: every parameter of a model
 // lives in `weights`, its gradient at the same index of `grads`, its optimiser state
 // at the same index of `m` (and `v`). One dispatch of `adam` (Adam / AdamW) or `sgd`
-// (SGD with momentum) updates the whole model; `advance` counts the steps.
+// (SGD with momentum) updates the whole model; `advance` counts the steps. Where n %
+// 4 == 0 (every model's buffer), `adam4` in shaders/adam_vec4.wgsl replaces `adam`:
+// the same update (adamUpdate), four parameters per invocation.
 //
 // Binding convention: @group(0) only; @binding(0) is `var<uniform> params: Params`;
 // then `var<storage, read>` inputs (grads, state); then `var<storage, read_write>`
@@ -154,30 +156,53 @@ fn advance() {
   state_rw.bias_correction2_sqrt = sqrt(one_minus_pow(params.beta2, t));
 }
 
+// The per-step constants of an Adam / AdamW update.
+struct AdamConstants {
+  step_size: f32,
+  bias_correction2_sqrt: f32,
+  decay: f32,
+}
+
+fn adamConstants() -> AdamConstants {
+  return AdamConstants(params.lr / state.bias_correction1, state.bias_correction2_sqrt, 1.0 - params.lr * params.weight_decay);
+}
+
+// One parameter's update: its new value and moments.
+struct Updated {
+  p: f32,
+  m: f32,
+  v: f32,
+}
+
+// (No parameter is called `m` or `v`: the linker would rename the bindings.)
+fn adamUpdate(h: AdamConstants, p0: f32, g0: f32, m0: f32, v0: f32) -> Updated {
+  var p = p0;
+  var g = g0;
+  if (DECOUPLED) {
+    p = p * h.decay;
+  } else {
+    g = g + params.weight_decay * p;
+  }
+  let beta1 = params.beta1;
+  let beta2 = params.beta2;
+  let mi = beta1 * m0 + (1.0 - beta1) * g;
+  let vi = beta2 * v0 + ((1.0 - beta2) * g) * g;
+  return Updated(p - h.step_size * (mi / (sqrt(vi) / h.bias_correction2_sqrt + params.eps)), mi, vi);
+}
+
+// Adam over any n, a value at a time (shaders/adam_vec4.wgsl: four at a time, for n % 4 == 0).
 @compute @workgroup_size(WG)
 fn adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   if (skipped()) {
     return;
   }
-  let beta1 = params.beta1;
-  let beta2 = params.beta2;
-  let step_size = params.lr / state.bias_correction1;
-  let bias_correction2_sqrt = state.bias_correction2_sqrt;
-  let decay = 1.0 - params.lr * params.weight_decay;
+  let h = adamConstants();
   let stride = groups.x * WG;
   for (var i = gid.x; i < params.n; i += stride) {
-    var p = weights[i];
-    var g = grads[i];
-    if (DECOUPLED) {
-      p = p * decay;
-    } else {
-      g = g + params.weight_decay * p;
-    }
-    let mi = beta1 * m[i] + (1.0 - beta1) * g;
-    let vi = beta2 * v[i] + ((1.0 - beta2) * g) * g;
-    m[i] = mi;
-    v[i] = vi;
-    weights[i] = p - step_size * (mi / (sqrt(vi) / bias_correction2_sqrt + params.eps));
+    let u = adamUpdate(h, weights[i], grads[i], m[i], v[i]);
+    m[i] = u.m;
+    v[i] = u.v;
+    weights[i] = u.p;
   }
 }
 

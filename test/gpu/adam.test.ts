@@ -24,7 +24,8 @@ import { ShapeError } from '../../src/gpu/errors.js';
 import type { Gpu } from '../../src/gpu/runtime.js';
 import type { Tensor } from '../../src/tensor.js';
 
-const SIZES = [1, 7, 785, 100_003];
+// Odd sizes run the scalar `adam` entry, multiples of 4 `adam4` (shaders/adam_vec4.wgsl).
+const SIZES = [1, 4, 7, 785, 788, 100_003, 100_004];
 const STEPS = 5;
 
 // |p| <= ~3 (ulp 2.4e-7): five roundings of p plus a few ulp of each lr-sized step.
@@ -220,9 +221,33 @@ describe('adam kernel', () => {
     }
   });
 
+  it('adam4 gives the scalar entry\'s results bit for bit', async () => {
+    // The same values in the first 4k elements of a 4k-long (adam4) and a
+    // (4k + 1)-long (adam) buffer, three steps of each Adam case.
+    const gpu = await testGpu();
+    const k4 = 788;
+    for (const { name, h, gradScale } of ADAM_CASES) {
+      const runs: Float32Array[][] = [];
+      for (const n of [k4, k4 + 1]) {
+        const params = gpu.upload(uniform(k4 + 1, 5, -1, 1).subarray(0, n), [n], 'params');
+        const { m, v, state } = createAdamState(gpu, n);
+        const grads: Tensor[] = [];
+        for (let k = 0; k < 3; k++) {
+          grads.push(gpu.upload(gradient(k4 + 1, k, gradScale).subarray(0, n), [n], 'grads'));
+          adamStep(gpu, { params, grads: grads[k], m, v, state }, h);
+        }
+        runs.push([await gpu.read(params), await gpu.read(m), await gpu.read(v)].map((a) => a.slice(0, k4)));
+        gpu.release(params, m, v, state, ...grads);
+      }
+      for (let i = 0; i < 3; i++) expect(runs[0][i], `${name} ${['params', 'm', 'v'][i]}`).toEqual(runs[1][i]);
+    }
+  });
+
   it('loops over more elements than the grid has invocations', async () => {
     const gpu = await testGpu();
     await runAdam(gpu, 300_007, ADAM_CASES[1].h, 2);
+    // adam4 takes four per invocation: past 4 x 1024 x 256.
+    await runAdam(gpu, 1_048_580, ADAM_CASES[1].h, 2);
     await runSgd(gpu, 300_007, SGD_CASES[3].h, 2);
   });
 
