@@ -17,7 +17,8 @@ const shader = shaderOf('adam', src, reflection);
 /**
  * Adam four parameters at a time, for n % 4 == 0 (every model's flat buffer):
  * bench/adam.ts pairs it with the scalar entry on the VAE's 652,824 parameters,
- * 1.27-1.29x on SwiftShader and 1.74-1.92x on llvmpipe (2026-12-03).
+ * 1.17-1.45x on SwiftShader and 1.69-1.93x on llvmpipe (Adam and AdamW, four runs,
+ * 2026-12-03).
  */
 const vec4Shader = shaderOf('adam_vec4', vec4Src, vec4Reflection);
 
