@@ -9,6 +9,9 @@
 // step, not the run. Nothing here reads back or waits: the host sees the verdicts
 // when it reads `health` with the losses it reads anyway.
 //
+// Where n % 4 == 0 (every model's gradient buffer), `scan4` in shaders/guard_vec4.wgsl
+// replaces `scan`, four gradients per load.
+//
 // Finiteness is tested on the bits (exponent all ones) rather than with comparisons,
 // which a compiler assuming finite math may fold away.
 import package::lib::health::Health;
@@ -32,20 +35,30 @@ fn bad(x: f32) -> u32 {
   return u32((bitcast<u32>(x) & EXPONENT) == EXPONENT);
 }
 
+// The first invocation also looks at the step's (loss, recon, kl).
+fn statsSeen(gid: vec3<u32>) -> u32 {
+  if (gid.x == 0u) {
+    return bad(stats[0]) | bad(stats[1]) | bad(stats[2]);
+  }
+  return 0u;
+}
+
+// One atomic per invocation that saw something, none on a healthy step.
+fn report(seen: u32) {
+  if (seen != 0u) {
+    atomicOr(&found, 1u);
+  }
+}
+
+// Any n, a value at a time (shaders/guard_vec4.wgsl: four at a time, for n % 4 == 0).
 @compute @workgroup_size(WG)
 fn scan(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  var seen = 0u;
-  if (gid.x == 0u) {
-    seen = bad(stats[0]) | bad(stats[1]) | bad(stats[2]);
-  }
+  var seen = statsSeen(gid);
   let stride = groups.x * WG;
   for (var i = gid.x; i < params.n; i += stride) {
     seen |= bad(grads[i]);
   }
-  // One atomic per invocation that saw something, none on a healthy step.
-  if (seen != 0u) {
-    atomicOr(&found, 1u);
-  }
+  report(seen);
 }
 
 @compute @workgroup_size(1)

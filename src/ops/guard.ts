@@ -3,12 +3,19 @@
 // the optimizer, given the guard, skips a step that is not (src/ops/optimizer-step.ts),
 // and only finite steps' stats reach the epoch's sums.
 import src, { reflection } from '../../shaders/guard.wgsl';
+import vec4Src, { reflection as vec4Reflection } from '../../shaders/guard_vec4.wgsl';
 import { shaderOf } from '../gpu/shader.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { Gpu, KernelCall } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
 
 const shader = shaderOf('guard', src, reflection);
+/**
+ * The scan four gradients at a time, for n % 4 == 0 (every model's flat buffer):
+ * 1.6-1.8x the scalar scan's speed on the VAE's 652,824 gradients on both CPU
+ * adapters (medians of paired runs against 652,825, 2026-12-03).
+ */
+const vec4Shader = shaderOf('guard_vec4', vec4Src, vec4Reflection);
 const WORKGROUP = 256;
 const MAX_WORKGROUPS = 1024;
 /** Words of the Health struct: loss, recon, kl (f32), then skip, skipped_total, skipped_in_row (u32). */
@@ -41,7 +48,12 @@ export function guardCalls(guard: Guard, grads: Tensor, stats: Tensor, epochSum:
   if (guard.health.size !== HEALTH_SIZE || guard.found.size !== 1) throw new ShapeError('guard: create its buffers with createGuard(gpu)');
   const n = grads.size;
   return [
-    { shader, entry: 'scan', bindings: { grads, stats, found: guard.found }, params: { n }, workgroups: [Math.min(Math.ceil(n / WORKGROUP), MAX_WORKGROUPS)], cost: { bytes: 4 * n } },
+    {
+      ...(n % 4 === 0 ? { shader: vec4Shader, entry: 'scan4', workgroups: grid(n / 4) } : { shader, entry: 'scan', workgroups: grid(n) }),
+      bindings: { grads, stats, found: guard.found },
+      params: { n },
+      cost: { bytes: 4 * n },
+    },
     { shader, entry: 'decide', bindings: { stats, found: guard.found, health: guard.health, epoch_sum: epochSum }, workgroups: [1] },
   ];
 }
@@ -54,4 +66,8 @@ export function recordGuard(gpu: Gpu, guard: Guard, grads: Tensor, stats: Tensor
 export function healthReport(words: Float32Array): HealthReport {
   const u = new Uint32Array(words.buffer, words.byteOffset, HEALTH_SIZE);
   return { loss: words[0], recon: words[1], kl: words[2], skipped: u[3] !== 0, skippedTotal: u[4], skippedInRow: u[5] };
+}
+
+function grid(n: number): [number] {
+  return [Math.min(Math.ceil(n / WORKGROUP), MAX_WORKGROUPS)];
 }

@@ -30,8 +30,10 @@ describe('non-finite guard', () => {
     const sum = gpu.upload(new Float32Array(4), [4], 'test.sum');
     const finiteExtremes = [3.4028234663852886e38, -3.4028234663852886e38, 1.4e-45, -0, 0];
     let expectedTotal = 0;
-    for (const n of [1, 257, 100_003]) {
-      for (const at of [0, Math.floor(n / 2), n - 1]) {
+    // Odd sizes run `scan`, multiples of 4 `scan4` (shaders/guard_vec4.wgsl), the
+    // last past 4 x 1024 x 256 so its invocations loop; the positions reach every lane.
+    for (const n of [1, 4, 257, 260, 100_003, 100_004, 1_048_580]) {
+      for (const at of new Set([0, Math.min(1, n - 1), Math.floor(n / 2), n - 1])) {
         for (const bad of [NaN, Infinity, -Infinity, ...finiteExtremes]) {
           const grads = uniform(n, n + at);
           grads[at] = bad;
