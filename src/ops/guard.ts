@@ -8,6 +8,7 @@ import { shaderOf } from '../gpu/shader.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { Gpu, KernelCall } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
+import { streamLaunch } from './stream.js';
 
 const shader = shaderOf('guard', src, reflection);
 /**
@@ -16,8 +17,6 @@ const shader = shaderOf('guard', src, reflection);
  * adapters (medians of paired runs against 652,825, 2026-12-03).
  */
 const vec4Shader = shaderOf('guard_vec4', vec4Src, vec4Reflection);
-const WORKGROUP = 256;
-const MAX_WORKGROUPS = 1024;
 /** Words of the Health struct: loss, recon, kl (f32), then skip, skipped_total, skipped_in_row (u32). */
 export const HEALTH_SIZE = 6;
 
@@ -49,7 +48,7 @@ export function guardCalls(guard: Guard, grads: Tensor, stats: Tensor, epochSum:
   const n = grads.size;
   return [
     {
-      ...(n % 4 === 0 ? { shader: vec4Shader, entry: 'scan4', workgroups: grid(n / 4) } : { shader, entry: 'scan', workgroups: grid(n) }),
+      ...streamLaunch(n, { shader, entry: 'scan' }, { shader: vec4Shader, entry: 'scan4' }),
       bindings: { grads, stats, found: guard.found },
       params: { n },
       cost: { bytes: 4 * n },
@@ -66,8 +65,4 @@ export function recordGuard(gpu: Gpu, guard: Guard, grads: Tensor, stats: Tensor
 export function healthReport(words: Float32Array): HealthReport {
   const u = new Uint32Array(words.buffer, words.byteOffset, HEALTH_SIZE);
   return { loss: words[0], recon: words[1], kl: words[2], skipped: u[3] !== 0, skippedTotal: u[4], skippedInRow: u[5] };
-}
-
-function grid(n: number): [number] {
-  return [Math.min(Math.ceil(n / WORKGROUP), MAX_WORKGROUPS)];
 }

@@ -12,6 +12,7 @@ import { shaderOf } from '../gpu/shader.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { Gpu, KernelCall } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
+import { streamGrid, streamLaunch } from './stream.js';
 
 const shader = shaderOf('adam', src, reflection);
 /**
@@ -22,10 +23,6 @@ const shader = shaderOf('adam', src, reflection);
  */
 const vec4Shader = shaderOf('adam_vec4', vec4Src, vec4Reflection);
 
-/** @workgroup_size of the `adam` and `sgd` entry points. */
-const WORKGROUP = 256;
-/** Grid cap; past 1024 * 256 elements each invocation loops (enough to fill a large GPU). */
-const MAX_WORKGROUPS = 1024;
 /** Elements of a state tensor: the WGSL struct State (t: u32, two f32 bias corrections). */
 const STATE_SIZE = 3;
 
@@ -117,7 +114,7 @@ export function adamCalls(tensors: AdamTensors, options: AdamOptions): KernelCal
     advanceCall(state, hyper, guard),
     // Reads p, g, m, v and writes p, m, v; four at a time where n allows.
     {
-      ...(n % 4 === 0 ? { shader: vec4Shader, entry: 'adam4', workgroups: grid(n / 4) } : { shader, entry: 'adam', workgroups: grid(n) }),
+      ...streamLaunch(n, { shader, entry: 'adam' }, { shader: vec4Shader, entry: 'adam4' }),
       constants: { DECOUPLED: decoupled ? 1 : 0, GUARDED: guard ? 1 : 0 },
       bindings: { grads, state, weights: params, m, v, health: guard },
       params: hyper,
@@ -166,7 +163,7 @@ export function sgdCalls(tensors: SgdTensors, options: SgdOptions): KernelCall[]
       // With momentum 0 the kernel never touches the buffer, so none is bound.
       bindings: { grads, state, weights: params, m: momentum !== 0 ? momentumBuffer : null, health: guard },
       params: hyper,
-      workgroups: grid(n),
+      workgroups: streamGrid(n),
       cost: { bytes: (momentum !== 0 ? 20 : 12) * n },
     },
   ];
@@ -181,9 +178,6 @@ function advanceCall(state: Tensor, hyper: Hyper, guard: Tensor | null): KernelC
   return { shader, entry: 'advance', constants: { GUARDED: guard ? 1 : 0 }, bindings: { state_rw: state, health: guard }, params: hyper, workgroups: [1] };
 }
 
-function grid(n: number): [number] {
-  return [Math.min(Math.ceil(n / WORKGROUP), MAX_WORKGROUPS)];
-}
 
 function zeros(gpu: Gpu, n: number, label: string): Tensor {
   return gpu.upload(new Float32Array(n), [n], label);
