@@ -54,11 +54,11 @@ fn read4(isB: bool, at: u32) -> vec4<f32> {
   return a[at];
 }
 
-// Row `row` of the side at k = 4·k4 .. 4·k4 + 3, zero past its edge (K % 4 == 0, so
-// a vec4 lies wholly inside K or wholly past it).
-fn rowAt(s: Side, row: u32, k4: u32) -> vec4<f32> {
+// Row `row` of the side (K4 vec4s long) at k = 4·k4 .. 4·k4 + 3, zero past its edge
+// (K % 4 == 0, so a vec4 lies wholly inside K or wholly past it).
+fn rowAt(s: Side, row: u32, k4: u32, K4: u32) -> vec4<f32> {
   if (row >= s.size || 4u * k4 >= params.k_end) { return vec4(0.0); }
-  return read4(s.isB, row * (params.K / 4u) + k4);
+  return read4(s.isB, row * K4 + k4);
 }
 
 // Copies the side's part of the K tile from k0 into stage `stage`.
@@ -66,6 +66,7 @@ fn stageSide(s: Side, stage: u32, k0: u32, flat: u32) {
   let threads = WG_X * WG_Y;
   let base = s.base + stage * TILE_STAGE;
   if (s.alongK) {
+    let K4 = params.K / 4u;
     // Unit i: rows 4·r4 .. 4·r4 + 3 at tile k 4·q .. 4·q + 3 (q fastest, so that
     // neighbouring invocations read along a row).
     for (var i = flat; i < s.width4 * TILE_K4; i += threads) {
@@ -73,7 +74,7 @@ fn stageSide(s: Side, stage: u32, k0: u32, flat: u32) {
       let r4 = i / TILE_K4;
       let row = s.first + 4u * r4;
       let k4 = k0 / 4u + q;
-      let ks = transpose(mat4x4(rowAt(s, row, k4), rowAt(s, row + 1u, k4), rowAt(s, row + 2u, k4), rowAt(s, row + 3u, k4)));
+      let ks = transpose(mat4x4(rowAt(s, row, k4, K4), rowAt(s, row + 1u, k4, K4), rowAt(s, row + 2u, k4, K4), rowAt(s, row + 3u, k4, K4)));
       let at = base + 4u * q * s.width4 + r4;
       tiles[at] = ks[0];
       tiles[at + s.width4] = ks[1];
