@@ -7,7 +7,7 @@
 // binding slot or an offset. Plain JavaScript so the build scripts need no TypeScript.
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 
-/** @returns {{ entries: { name: string, bindings: { name: string, binding: number, access: 'uniform' | 'read' | 'read_write' }[], uniform: null | { size: number, members: { name: string, offset: number, scalar: 'u32' | 'i32' | 'f32', components: number }[] } }[], overrides: string[] }} */
+/** @returns {{ entries: { name: string, bindings: { name: string, binding: number, access: 'uniform' | 'read' | 'read_write', scalar?: 'u32' | 'i32' | 'f32' | null }[], uniform: null | { size: number, members: { name: string, offset: number, scalar: 'u32' | 'i32' | 'f32', components: number }[] } }[], overrides: string[] }} */
 export function reflectWgsl(name, source) {
   let reflect;
   try {
@@ -26,7 +26,7 @@ export function reflectWgsl(name, source) {
         uniform = uniformLayout(r.type);
         bindings.push({ name: r.name, binding: r.binding, access: 'uniform' });
       } else if (r.resourceType === 1) {
-        bindings.push({ name: r.name, binding: r.binding, access: r.access === 'read' ? 'read' : 'read_write' });
+        bindings.push({ name: r.name, binding: r.binding, access: r.access === 'read' ? 'read' : 'read_write', scalar: scalarOf(r.type) });
       } else {
         throw new Error(`binding '${r.name}' is neither a uniform nor a storage buffer`);
       }
@@ -35,6 +35,15 @@ export function reflectWgsl(name, source) {
     entries.push({ name: fn.name, bindings, uniform });
   }
   return { entries, overrides: reflect.overrides.map((o) => o.name) };
+}
+
+// The scalar type a storage binding holds (array<vec2<u32>> and atomic<u32> hold u32),
+// or null for structs: the runtime binds an f16 tensor only where it is read as u32
+// words, so a kernel never reads packed halves as floats.
+function scalarOf(type) {
+  let t = type;
+  while (t.format) t = t.format;
+  return ['f32', 'u32', 'i32'].includes(t.name) ? t.name : null;
 }
 
 // Uniform members are scalars or vectors of u32/i32/f32; that is all a kernel's

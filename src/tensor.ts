@@ -1,7 +1,15 @@
 // A GPU tensor: shape, dtype, buffer and byte offset into that buffer. Nothing
 // else: ops are functions of the runtime (src/ops/), memory belongs to the pool.
-/** f32 for values; u32 for indices (batch gathering). Both are 4 bytes an element. */
-export type DType = 'f32' | 'u32';
+/**
+ * f32 for values; u32 for indices (batch gathering); f16 for values stored at half
+ * width (opt-in: src/ops/half.ts converts, the vec4 matmul entries read it), two
+ * IEEE binary16 values per 32-bit word, element 0 in the low half (pack2x16float's
+ * layout, and array<f16>'s where a device has shader-f16).
+ */
+export type DType = 'f32' | 'u32' | 'f16';
+
+/** Bytes an element: 4, or 2 for f16. */
+export const bytesPerElement = (dtype: DType): number => (dtype === 'f16' ? 2 : 4);
 
 export class Tensor {
   readonly size: number;
@@ -21,13 +29,14 @@ export class Tensor {
     this.size = shape.reduce((a, b) => a * b, 1);
   }
 
+  /** Bytes the elements take, rounded up to whole 32-bit words (an odd-length f16 tensor ends in a half-used word). */
   get byteLength(): number {
-    return this.size * 4;
+    return Math.ceil((this.size * bytesPerElement(this.dtype)) / 4) * 4;
   }
 
   /** A view of `shape` starting `elementOffset` elements in (shares the buffer). */
   view(shape: readonly number[], elementOffset = 0): Tensor {
-    const t = new Tensor(shape, this.buffer, this.byteOffset + elementOffset * 4, false, this.dtype);
+    const t = new Tensor(shape, this.buffer, this.byteOffset + elementOffset * bytesPerElement(this.dtype), false, this.dtype);
     if (elementOffset + t.size > this.size) throw new RangeError(`view [${shape.join(', ')}] at ${elementOffset} does not fit in a tensor of ${this.size} elements`);
     return t;
   }

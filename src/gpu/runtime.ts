@@ -19,7 +19,8 @@ import { ReadbackRing } from './readback.js';
 import { TimestampProfiler, type KernelTiming } from './profiler.js';
 import { numberedSource, packUniform, type Shader } from './shader.js';
 import { checkAliasing } from './aliasing.js';
-import { Tensor, type DType } from '../tensor.js';
+import { bytesPerElement, Tensor, type DType } from '../tensor.js';
+import { decodeHalves } from './half-bits.js';
 import { Live, resolveParams, type Program } from './program.js';
 import { TuningTable } from '../tune/table.js';
 
@@ -137,7 +138,7 @@ export class Gpu {
   empty(shape: readonly number[], label: string, dtype: DType = 'f32'): Tensor {
     this.assertAlive();
     const size = shape.reduce((a, b) => a * b, 1);
-    const bytes = size * 4;
+    const bytes = Math.ceil((size * bytesPerElement(dtype)) / 4) * 4;
     const max = this.device.limits.maxBufferSize;
     if (bytes > max) throw new LimitError(`tensor '${label}' [${shape.join(', ')}] needs ${mib(bytes)}, more than this adapter's largest buffer (maxBufferSize ${mib(max)}); use a smaller batch (--batch-size) or another adapter (--adapter)`);
     return new Tensor(shape, this.log.scoped(`allocating '${label}'`, () => this.pool.acquire(Math.max(4, bytes), label)), 0, true, dtype);
@@ -158,6 +159,7 @@ export class Gpu {
   write(t: Tensor, data: ArrayLike<number>): void {
     this.assertAlive();
     if (data.length > t.size) throw new RangeError(`write: ${data.length} values into ${t}`);
+    if (t.dtype === 'f16') throw new ShapeError(`write: ${t} is f16, which the GPU rounds to (the rounding is the adapter's); write f32 values and convert with toF16`);
     if (this.encoder) this.flush();
     const typed =
       t.dtype === 'u32'
@@ -199,7 +201,7 @@ export class Gpu {
     for (const t of tensors) if (t?.pooled) this.pool.release(t.buffer);
   }
 
-  /** Submits pending work and resolves with the tensor's values. */
+  /** Submits pending work and resolves with the tensor's values (an f16 tensor's decoded to f32, exactly). */
   async read(t: Tensor): Promise<Float32Array> {
     this.assertAlive();
     if (t.size === 0) return new Float32Array(0);
@@ -218,12 +220,12 @@ export class Gpu {
       throw (await this.lostSoon()) ?? e;
     }
     await this.checkErrors();
-    return new Float32Array(bytes);
+    return t.dtype === 'f16' ? decodeHalves(bytes, t.size) : new Float32Array(bytes);
   }
 
   copy(src: Tensor, dst: Tensor): void {
     this.assertAlive();
-    if (src.size !== dst.size) throw new RangeError(`copy: ${src} and ${dst} differ in size`);
+    if (src.size !== dst.size || src.dtype !== dst.dtype) throw new RangeError(`copy: ${src} and ${dst} differ in size or dtype`);
     this.capturing?.commands.push({ kind: 'copy', src, dst });
     this.capturing?.buffers.add(src.buffer).add(dst.buffer);
     this.endPass();
@@ -256,6 +258,9 @@ export class Gpu {
       if (t === null || t.size === 0) {
         entries.push({ binding: b.binding, resource: { buffer: this.placeholders[b.access === 'read' ? 'read' : 'write'] } });
         continue;
+      }
+      if (t.dtype === 'f16' && b.scalar !== 'u32') {
+        throw new KernelError(label, `binding '${b.name}' reads ${b.scalar ?? 'structured'} values, and ${t} holds packed halves; convert it with toF32 first`);
       }
       const maxBinding = this.device.limits.maxStorageBufferBindingSize;
       if (t.byteLength > maxBinding) {

@@ -17,6 +17,8 @@ export interface BindingInfo {
   name: string;
   binding: number;
   access: Access;
+  /** A storage binding's scalar type (u32 for array<vec2<u32>>, null for a struct); absent for the uniform. */
+  scalar?: ScalarType | null;
 }
 
 export type ScalarType = 'u32' | 'i32' | 'f32';
