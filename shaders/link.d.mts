@@ -2,10 +2,12 @@
 // run in Node without a TypeScript step).
 import type { Plugin } from 'esbuild';
 
-/** A shader's WGSL with its `import package::lib::...` lines linked in. */
-export function linkShader(path: string, source?: string): Promise<string>;
+/** The wesl conditions named by an import's query: `?half_a&half_b` gives { half_a: true, half_b: true }. */
+export function conditionsOf(query: string): Record<string, boolean>;
+/** A shader's WGSL with its `import package::...` lines linked in and its `@if`s decided by `conditions`. */
+export function linkShader(path: string, source?: string, conditions?: Record<string, boolean>): Promise<string>;
 /** The JavaScript module a `.wgsl` import becomes: the linked text (default) and its `reflection`. */
-export function shaderModule(path: string, source?: string): Promise<string>;
+export function shaderModule(path: string, source?: string, conditions?: Record<string, boolean>): Promise<string>;
 /** esbuild: `.wgsl` imports load as their linked text and its reflection. */
 export const wgslPlugin: Plugin;
 /** vitest / vite: the same, as a transform. */

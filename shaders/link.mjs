@@ -48,13 +48,24 @@ function siblingSources(path) {
   );
 }
 
-/** A shader's WGSL with its imports linked in (the text itself when it imports nothing). */
-export async function linkShader(path, source = readFileSync(path, 'utf8')) {
-  if (!/^\s*import\s/m.test(source)) return source;
+/**
+ * The link-time conditions of an import's query, `x.wgsl?half_a&half_b` giving
+ * { half_a: true, half_b: true }: wesl's `@if(name)` declarations, so one file links
+ * into a variant per combination (shaders/matmul_operands4.wgsl's f16 operands).
+ */
+export function conditionsOf(query) {
+  const names = query.replace(/^\?/, '').split('&').filter(Boolean);
+  for (const n of names) if (!/^\w+$/.test(n)) throw new Error(`shader import condition '${n}' is not a plain name (write x.wgsl?name&other)`);
+  return Object.fromEntries(names.map((n) => [n, true]));
+}
+
+/** A shader's WGSL with its imports linked in and its `@if`s decided (the text itself when it has neither). */
+export async function linkShader(path, source = readFileSync(path, 'utf8'), conditions = {}) {
+  if (!/^\s*import\s/m.test(source) && !/@if\s*\(/.test(source)) return source;
   const root = basename(path).replace(/\.wgsl$/, '').replace(/\W/g, '_');
   const kernels = /^\s*import\s+package::(?!lib::)/m.test(source) ? siblingSources(path) : {};
   try {
-    const linked = await link({ weslSrc: { ...libSources(), ...kernels, [`${root}.wesl`]: source }, rootModuleName: root });
+    const linked = await link({ weslSrc: { ...libSources(), ...kernels, [`${root}.wesl`]: source }, rootModuleName: root, conditions });
     return linked.dest;
   } catch (e) {
     throw new Error(`${path}: linking its shared WGSL modules failed: ${e instanceof Error ? e.message : e}`);
@@ -65,8 +76,8 @@ export async function linkShader(path, source = readFileSync(path, 'utf8')) {
  * The module a `.wgsl` import becomes: the linked text as its default export and, as
  * `reflection`, what shaders/reflect.mjs reads from that text at build time.
  */
-export async function shaderModule(path, source = readFileSync(path, 'utf8')) {
-  const linked = await linkShader(path, source);
+export async function shaderModule(path, source = readFileSync(path, 'utf8'), conditions = {}) {
+  const linked = await linkShader(path, source, conditions);
   let reflection;
   try {
     reflection = reflectWgsl(basename(path), linked);
@@ -80,7 +91,7 @@ export async function shaderModule(path, source = readFileSync(path, 'utf8')) {
 export const wgslPlugin = {
   name: 'wgsl',
   setup(build) {
-    build.onLoad({ filter: /\.wgsl$/ }, async (args) => ({ contents: await shaderModule(args.path), loader: 'js', watchFiles: Object.keys(libSources()).map((k) => join(LIB, basename(k))) }));
+    build.onLoad({ filter: /\.wgsl$/ }, async (args) => ({ contents: await shaderModule(args.path, undefined, conditionsOf(args.suffix ?? '')), loader: 'js', watchFiles: Object.keys(libSources()).map((k) => join(LIB, basename(k))) }));
   },
 };
 
@@ -88,6 +99,7 @@ export const wgslPlugin = {
 export const wgslVitePlugin = {
   name: 'wgsl-linked-text',
   async transform(code, id) {
-    if (id.endsWith('.wgsl')) return { code: await shaderModule(id, code), map: null };
+    const [path, query = ''] = id.split('?');
+    if (path.endsWith('.wgsl')) return { code: await shaderModule(path, code, conditionsOf(query)), map: null };
   },
 };

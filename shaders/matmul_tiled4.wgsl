@@ -18,12 +18,12 @@
 // it runs slower than `direct4`, as `main` does than `direct` (no GPU has timed it
 // yet); the tuner compares it with `main` on a GPU.
 //
-// A separate file because the operands are bound as array<vec4<f32>>.
+// A separate file because the operands are bound as vec4s (of floats or of halves:
+// shaders/matmul_operands4.wgsl).
 
 import package::matmul::{params, kSlice, Block, Vec16, accumulate, reaches, storeBlock, TRANS_A, TRANS_B, REG_M, REG_N, WG_X, WG_Y, TILE_M, TILE_N, TILE_K, STAGES};
 
-@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
+import package::matmul_operands4::{loadA, loadB};
 
 // Both sides' tiles as vec4s of four adjacent rows (columns) at one k, one stage
 // after the other: stage s's op(A) part at s·TILE_STAGE holds A_k[m4] at
@@ -50,8 +50,8 @@ struct Side {
 }
 
 fn read4(isB: bool, at: u32) -> vec4<f32> {
-  if (isB) { return b[at]; }
-  return a[at];
+  if (isB) { return loadB(at); }
+  return loadA(at);
 }
 
 // Row `row` of the side (K4 vec4s long) at k = 4·k4 .. 4·k4 + 3, zero past its edge

@@ -12,13 +12,12 @@
 // A quarter of the loads either way, and of the bounds clamps a robust
 // implementation adds to each (SwiftShader ran 1.2-1.4x faster for it).
 //
-// A separate file because the operands are bound as array<vec4<f32>>: the same
-// buffers, viewed four floats at a time.
+// A separate file because the operands are bound as vec4s: the same buffers, viewed
+// four floats at a time, or four halves where an operand is f16
+// (shaders/matmul_operands4.wgsl).
 
 import package::matmul::{params, kSlice, Block, Vec16, accumulate, reaches, storeBlock, index16, Index16, TRANS_A, TRANS_B, REG_M, REG_N, WG_X, WG_Y, TILE_M, TILE_N};
-
-@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
+import package::matmul_operands4::{loadA, loadB};
 
 // Four k of a block side: k_t[i] is the value at k + t of row (or column) i of the
 // side, for the 16 rows (columns) in Vec16 order.
@@ -35,11 +34,11 @@ fn across(x: vec4<f32>, y: vec4<f32>, z: vec4<f32>, w: vec4<f32>) -> mat4x4<f32>
 }
 
 fn gatherA4(at: vec4<u32>) -> mat4x4<f32> {
-  return across(a[at.x], a[at.y], a[at.z], a[at.w]);
+  return across(loadA(at.x), loadA(at.y), loadA(at.z), loadA(at.w));
 }
 
 fn gatherB4(at: vec4<u32>) -> mat4x4<f32> {
-  return across(b[at.x], b[at.y], b[at.z], b[at.w]);
+  return across(loadB(at.x), loadB(at.y), loadB(at.z), loadB(at.w));
 }
 
 // Quadrants m0..m3 (rows 4q..4q+3, transposed groups) as each k's Vec16.
@@ -89,22 +88,22 @@ fn runs4(first: u32, step: u32, last: u32) -> vec4<u32> {
 // op(A)'s block column at one k from A stored [K, M], `at` the vec4 index of row k.
 fn runA(runs: vec4<u32>, at: u32) -> Vec16 {
   var v: Vec16;
-  v.v0 = a[at + runs.x];
-  if (reaches(REG_M, 1u)) { v.v1 = a[at + runs.y]; }
+  v.v0 = loadA(at + runs.x);
+  if (reaches(REG_M, 1u)) { v.v1 = loadA(at + runs.y); }
   if (reaches(REG_M, 2u)) {
-    v.v2 = a[at + runs.z];
-    v.v3 = a[at + runs.w];
+    v.v2 = loadA(at + runs.z);
+    v.v3 = loadA(at + runs.w);
   }
   return v;
 }
 
 fn runB(runs: vec4<u32>, at: u32) -> Vec16 {
   var v: Vec16;
-  v.v0 = b[at + runs.x];
-  if (reaches(REG_N, 1u)) { v.v1 = b[at + runs.y]; }
+  v.v0 = loadB(at + runs.x);
+  if (reaches(REG_N, 1u)) { v.v1 = loadB(at + runs.y); }
   if (reaches(REG_N, 2u)) {
-    v.v2 = b[at + runs.z];
-    v.v3 = b[at + runs.w];
+    v.v2 = loadB(at + runs.z);
+    v.v3 = loadB(at + runs.w);
   }
   return v;
 }

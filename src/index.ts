@@ -17,12 +17,13 @@ export type { Program } from './gpu/program.js';
 export { DeviceLostError, GpuValidationError, InputError, KernelError, LimitError, NoAdapterError, ShapeError, TensorInUseError, WebGpuVaeError } from './gpu/errors.js';
 export type { KernelTiming } from './gpu/profiler.js';
 export type { PoolStats } from './gpu/pool.js';
-export { Tensor } from './tensor.js';
+export { Tensor, bytesPerElement } from './tensor.js';
 
 // Kernels, one family per module.
 export { ACTIVATIONS } from './ops/activation.js';
 export type { Activation } from './ops/activation.js';
 export { matmul } from './ops/matmul.js';
+export { toF16, toF32 } from './ops/half.js';
 // Kernel tuning: the per-device table, the tuner and its stores (src/tune/).
 export { tune, loadTuning, adapterKey, TUNE_MODES } from './tune/tuner.js';
 export type { TuneMode, TuneOptions, TuneReport } from './tune/tuner.js';
@@ -116,6 +117,7 @@ export type { DType } from './tensor.js';
 export type { KernelCost } from './gpu/runtime.js';
 export type { Command as ProgramCommand } from './gpu/program.js';
 export type { MatmulOptions, MatmulConfig, GemmProblem } from './ops/matmul.js';
+export type { HalfOperands } from './ops/matmul-half.js';
 export type { Epilogue as ConvEpilogue, Output as ConvOutput, ConvGemmShape, ConvGemmMode } from './ops/conv.js';
 export type { ActivationBackwardOptions } from './ops/elementwise.js';
 export type { OutOptions, AccumulateOptions, PlaceOptions, ScaledAddOptions } from './ops/features.js';

@@ -12,3 +12,21 @@ declare module '*.wgsl' {
 declare module 'wgsl_reflect/wgsl_reflect.module.js' {
   export * from 'wgsl_reflect';
 }
+
+// The same, linked with wesl conditions (shaders/link.mjs, conditionsOf): one variant
+// of a kernel file per combination, e.g. the matmul's f16 operands.
+declare module '*.wgsl?half_a' {
+  const source: string;
+  export default source;
+  export const reflection: import('./gpu/shader.js').ShaderReflection;
+}
+declare module '*.wgsl?half_b' {
+  const source: string;
+  export default source;
+  export const reflection: import('./gpu/shader.js').ShaderReflection;
+}
+declare module '*.wgsl?half_a&half_b' {
+  const source: string;
+  export default source;
+  export const reflection: import('./gpu/shader.js').ShaderReflection;
+}

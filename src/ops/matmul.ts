@@ -19,6 +19,7 @@ import type { Tensor } from '../tensor.js';
 import { activationCode, type Activation } from './activation.js';
 import { cpuImplementation } from '../gpu/describe.js';
 import { kFields, kPerLaunch, launchConstants, runOverK } from './gemm-split.js';
+import { halfReader, halfShader, type HalfOperands } from './matmul-half.js';
 
 /** The GEMM family: the matmul and, as implicit GEMMs through its `main` entry, the convolutions (src/ops/conv.ts). */
 export const gemmShader: Shader = shaderOf('matmul', src, reflection);
@@ -245,10 +246,19 @@ export function describeMatmulConfig(c: MatmulConfig): string {
   return `${c.entry} ${tile} tile${stages}, ${c.regM}×${c.regN} per invocation`;
 }
 
-/** The shader, entry point and shape constants of a plain matmul's configuration (the conv GEMMs take the constants and their own entries). */
-export function configPipeline(c: MatmulConfig): { shader: Shader; entry: string; constants: Record<string, number> } {
+/**
+ * The shader, entry point and shape constants of a plain matmul's configuration (the
+ * conv GEMMs take the constants and their own entries); with f16 operands, the
+ * variant of 'direct4' or 'main4' that reads them.
+ */
+export function configPipeline(c: MatmulConfig, half: HalfOperands = { a: false, b: false }): { shader: Shader; entry: string; constants: Record<string, number> } {
   const constants: Record<string, number> = { REG_M: c.regM, REG_N: c.regN, WG_X: c.wgX, WG_Y: c.wgY };
   if (isTiled(c)) Object.assign(constants, { TILE_K: c.tileK, STAGES: c.stages ?? 1 });
+  const halfEntry = c.entry === 'direct4' || c.entry === 'main4' ? c.entry : null;
+  if (half.a || half.b) {
+    if (!halfEntry) throw new ShapeError(`matmul: the '${c.entry}' entry reads f32 operands only; f16 ones are read by 'direct4' and 'main4'`);
+    return { shader: halfShader(halfEntry, half), entry: c.entry, constants };
+  }
   return { shader: ENTRY_SHADERS[c.entry], entry: c.entry, constants };
 }
 
@@ -301,6 +311,13 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
   if (out && (out.shape.length !== 2 || out.shape[0] !== M || out.shape[1] !== N)) {
     throw new ShapeError(`matmul: out ${dims(out)} must have shape [${M}, ${N}] for ${opA} · ${opB}`);
   }
+  for (const [name, t] of [['A', a], ['B', b], ['bias', bias], ['out', out]] as const) {
+    const operand = name === 'A' || name === 'B';
+    if (t && t.dtype !== 'f32' && !(operand && t.dtype === 'f16')) {
+      throw new ShapeError(`matmul: ${name} is ${t}; ${operand ? 'A and B may be f32 or f16 (toF16)' : `${name} must be f32`}`);
+    }
+  }
+  const half: HalfOperands = { a: a.dtype === 'f16', b: b.dtype === 'f16' };
   if (accumulate) {
     if (!out) throw new ShapeError('matmul: accumulate adds into an existing C; pass it as `out`');
     if (bias || activation !== 'identity') {
@@ -309,8 +326,14 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
   }
 
   const problem: GemmProblem = { M, N, K, transA, transB };
-  const config = options.config ?? gpu.tuning.lookup(problem) ?? defaultMatmulConfig(gpu, problem);
+  // f16 operands take the f32 product's tiles with the vec4 entry that reads halves
+  // (a caller's own config must name one: configPipeline says so otherwise).
+  const chosen = options.config ?? gpu.tuning.lookup(problem) ?? defaultMatmulConfig(gpu, problem);
+  const config = (half.a || half.b) && !options.config ? halfReader(chosen) : chosen;
   checkConfig(gpu, config);
+  if ((half.a || half.b) && !entryRuns(config, problem)) {
+    throw new ShapeError(`matmul: f16 operands are read four halves at a time, which needs K % 4 == 0, M % 4 == 0 with transA and N % 4 == 0 without transB; ${opA} · ${opB} is [${M}, ${K}] · [${K}, ${N}]; pad a side to a multiple of 4 or keep the operands f32`);
+  }
   if (!entryRuns(config, problem)) {
     const needs = config.entry === 'direct4a' ? 'A stored [M, K] (no transA) and K % 4 == 0' : 'K % 4 == 0, and M % 4 == 0 with transA, N % 4 == 0 without transB';
     throw new ShapeError(`matmul: the '${config.entry}' entry reads operands four values at a time and needs ${needs}; ${opA} · ${opB} is [${M}, ${K}] · [${K}, ${N}]; use '${SCALAR_TWIN[config.entry]}'`);
@@ -322,7 +345,7 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
     throw new ShapeError(`matmul: C [${M}, ${N}] needs ${gridY} × ${gridX} workgroups (${describeMatmulConfig(config)}), over the device's ${max} per dimension; split the rows into chunks`);
   }
   const c = out ?? gpu.empty([M, N], 'matmul:c');
-  const pipeline = configPipeline(config);
+  const pipeline = configPipeline(config, half);
   runOverK(gpu, M, N, K, kPerLaunch(config), !bias && activation === 'identity', c, accumulate, (l) => {
     const { fields, z } = kFields(l, M * N);
     gpu.run({

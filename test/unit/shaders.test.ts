@@ -5,7 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
-import { linkShader } from '../../shaders/link.mjs';
+import { conditionsOf, linkShader } from '../../shaders/link.mjs';
+import { reflectWgsl } from '../../shaders/reflect.mjs';
 
 const kernels = readdirSync('shaders').filter((f) => f.endsWith('.wgsl'));
 const modules = readdirSync('shaders/lib').filter((f) => f.endsWith('.wesl')).map((f) => `lib/${f}`);
@@ -31,6 +32,21 @@ describe('shaders', () => {
       const entries = [...source.matchAll(/@compute[^\n]*\n(?:@[^\n]*\n)*fn (\w+)\(/g)].map((m) => m[1]);
       expect(new WgslReflect(linked).entry.compute.map((e) => e.name).sort(), file).toEqual(entries.sort());
     }
+  });
+
+  it("link a variant per import query's conditions: the vec4 matmuls' f16 operands bound as u32 words", async () => {
+    const scalars = async (file: string, query: string) => {
+      const linked = await linkShader(`shaders/${file}`, undefined, conditionsOf(query));
+      const entry = reflectWgsl(file, linked).entries[0];
+      return Object.fromEntries(entry.bindings.filter((b) => b.name === 'a' || b.name === 'b').map((b) => [b.name, b.scalar]));
+    };
+    for (const file of ['matmul_vec4.wgsl', 'matmul_tiled4.wgsl']) {
+      expect(await scalars(file, ''), file).toEqual({ a: 'f32', b: 'f32' });
+      expect(await scalars(file, '?half_a'), file).toEqual({ a: 'u32', b: 'f32' });
+      expect(await scalars(file, '?half_b'), file).toEqual({ a: 'f32', b: 'u32' });
+      expect(await scalars(file, '?half_a&half_b'), file).toEqual({ a: 'u32', b: 'u32' });
+    }
+    expect(() => conditionsOf('?half-a')).toThrow(/not a plain name/);
   });
 
   it('name the shader when linking fails', async () => {
