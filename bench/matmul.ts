@@ -5,9 +5,13 @@
 // the stored shapes (ᵀ marks a transposed operand) and the kernel configuration the
 // wrapper picks by default (untuned), so a table row says what ran; a product whose
 // default reads its operands four values at a time ('direct4', 'direct4a', 'main4')
-// is paired with the same tiles on its scalar twin ('direct', 'main').
+// is paired with the same tiles on its scalar twin ('direct', 'main'). The forwards
+// with the weight stored f16 and the squares with both operands f16 (toF16: half
+// the bytes streamed) are paired with the same vec4 entry and tiles on f32 operands.
 import type { Gpu } from '../src/gpu/runtime.js';
-import { defaultMatmulConfig, describeMatmulConfig, matmul, readsVec4, scalarTwin, type GemmProblem, type MatmulConfig } from '../src/ops/matmul.js';
+import { toF16 } from '../src/ops/half.js';
+import { halfReader, type HalfOperands } from '../src/ops/matmul-half.js';
+import { defaultMatmulConfig, describeMatmulConfig, matmul, readsVec4, scalarTwin, vec4Entry, type GemmProblem, type MatmulConfig } from '../src/ops/matmul.js';
 import type { Tensor } from '../src/tensor.js';
 import type { BenchCase, BenchFamily } from './case.js';
 
@@ -32,6 +36,17 @@ interface Product {
   transA?: boolean;
   transB?: boolean;
   bias?: boolean;
+  /** Operands stored f16. */
+  half?: HalfOperands;
+}
+
+/** An f32 tensor, or its f16 copy (the f32 one released) where `half`. */
+function stored(gpu: Gpu, shape: number[], label: string, half: boolean | undefined): Tensor {
+  const t = filled(gpu, shape, label);
+  if (!half) return t;
+  const h = toF16(gpu, t);
+  gpu.release(t);
+  return h;
 }
 
 const problemOf = (p: Product): GemmProblem => ({
@@ -42,6 +57,8 @@ const problemOf = (p: Product): GemmProblem => ({
   transB: !!p.transB,
 });
 
+const halfMark = (h?: HalfOperands) => (h && (h.a || h.b) ? ` f16 ${h.a ? 'A' : ''}${h.b ? 'B' : ''}` : '');
+
 /** The product named by `config`, run on `pinned` if given, else on matmul's own choice (the tuner's under --tune, else `config`, the default). */
 function matmulCase(gpu: Gpu, p: Product, config: MatmulConfig, pinned?: MatmulConfig): BenchCase {
   const { M, N, K } = problemOf(p);
@@ -49,12 +66,12 @@ function matmulCase(gpu: Gpu, p: Product, config: MatmulConfig, pinned?: MatmulC
   let t: { a: Tensor; b: Tensor; bias?: Tensor; c: Tensor } | null = null;
   return {
     family: 'matmul',
-    name: `${p.name} ${shapes}${p.bias ? ' +bias' : ''} (${describeMatmulConfig(config)})`,
+    name: `${p.name} ${shapes}${p.bias ? ' +bias' : ''}${halfMark(p.half)} (${describeMatmulConfig(config)})`,
     flops: 2 * M * N * K,
     launch: () => {
       t ??= {
-        a: filled(gpu, p.a, 'bench.a'),
-        b: filled(gpu, p.b, 'bench.b'),
+        a: stored(gpu, p.a, 'bench.a', p.half?.a),
+        b: stored(gpu, p.b, 'bench.b', p.half?.b),
         bias: p.bias ? filled(gpu, [N], 'bench.bias') : undefined,
         c: gpu.empty([M, N], 'bench.c'),
       };
@@ -79,6 +96,18 @@ export const matmulBench: BenchFamily = (gpu, { quick, square }) => {
     }
   }
   for (const n of quick ? square : [1024, ...square]) products.push({ name: 'square', a: [n, n], b: [n, n] });
+  const halves: Product[] = [];
+  for (const p of products) {
+    if (vec4Entry(problemOf(p)) !== 'direct4') continue;
+    if (p.name === 'square') halves.push({ ...p, half: { a: true, b: true } });
+    else if (p.name.endsWith('forward')) halves.push({ ...p, half: { a: false, b: true } });
+  }
+  const halfCases = halves.map((p) => {
+    const config = halfReader(defaultMatmulConfig(gpu, problemOf(p)));
+    const c = matmulCase(gpu, p, config, config);
+    c.versus = matmulCase(gpu, { ...p, half: undefined }, config, config);
+    return c;
+  });
   return products.map((p) => {
     const config = defaultMatmulConfig(gpu, problemOf(p));
     const c = matmulCase(gpu, p, config);
@@ -88,5 +117,5 @@ export const matmulBench: BenchFamily = (gpu, { quick, square }) => {
       c.versus = matmulCase(gpu, p, scalar, scalar);
     }
     return c;
-  });
+  }).concat(halfCases);
 };
