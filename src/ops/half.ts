@@ -16,27 +16,30 @@ import { streamGrid } from './stream.js';
 
 const shader = shaderOf('half', src, reflection);
 
-function intoSameShape(op: string, out: Tensor, x: Tensor, dtype: Tensor['dtype']): void {
-  const same = out.shape.length === x.shape.length && out.shape.every((d, i) => d === x.shape[i]);
-  if (!same || out.dtype !== dtype) throw new ShapeError(`${op}: out is ${out} but the result is ${dtype} [${x.shape.join(', ')}]; pass an out of that dtype and shape`);
+// Each direction: what it takes, its entry and bindings, and the name its result gets.
+const DIRECTIONS = {
+  f16: { op: 'toF16', from: 'f32', entry: 'to_half', input: 'wide', output: 'packed_out', fix: 'pass an f32 tensor' },
+  f32: { op: 'toF32', from: 'f16', entry: 'to_float', input: 'packed', output: 'wide_out', fix: 'pass an f16 tensor (from toF16)' },
+} as const;
+
+function convert(gpu: Gpu, x: Tensor, to: keyof typeof DIRECTIONS, out?: Tensor): Tensor {
+  const d = DIRECTIONS[to];
+  if (x.dtype !== d.from) throw new ShapeError(`${d.op}: the input is ${x}; ${d.fix}`);
+  const y = out ?? gpu.empty(x.shape, `${to}(${x.buffer.label})`, to);
+  const same = y.shape.length === x.shape.length && y.shape.every((n, i) => n === x.shape[i]);
+  if (!same || y.dtype !== to) throw new ShapeError(`${d.op}: out is ${y} but the result is ${to} [${x.shape.join(', ')}]; pass an out of that dtype and shape`);
+  // One invocation per word of two halves.
+  const words = Math.ceil(x.size / 2);
+  if (words > 0) gpu.run({ shader, entry: d.entry, bindings: { [d.input]: x, [d.output]: y }, params: { n: x.size }, workgroups: streamGrid(words), cost: { bytes: 6 * x.size } });
+  return y;
 }
 
 /** x rounded to f16 storage (same shape), into `out` if given. */
 export function toF16(gpu: Gpu, x: Tensor, options: { out?: Tensor } = {}): Tensor {
-  if (x.dtype !== 'f32') throw new ShapeError(`toF16: x is ${x}; pass an f32 tensor`);
-  const out = options.out ?? gpu.empty(x.shape, `f16(${x.buffer.label})`, 'f16');
-  intoSameShape('toF16', out, x, 'f16');
-  const words = Math.ceil(x.size / 2);
-  if (words > 0) gpu.run({ shader, entry: 'to_half', bindings: { wide: x, packed_out: out }, params: { n: x.size }, workgroups: streamGrid(words), cost: { bytes: 6 * x.size } });
-  return out;
+  return convert(gpu, x, 'f16', options.out);
 }
 
 /** An f16 tensor widened to f32 (exactly: every half is an f32), into `out` if given. */
 export function toF32(gpu: Gpu, h: Tensor, options: { out?: Tensor } = {}): Tensor {
-  if (h.dtype !== 'f16') throw new ShapeError(`toF32: h is ${h}; pass an f16 tensor (from toF16)`);
-  const out = options.out ?? gpu.empty(h.shape, `f32(${h.buffer.label})`);
-  intoSameShape('toF32', out, h, 'f32');
-  const words = Math.ceil(h.size / 2);
-  if (words > 0) gpu.run({ shader, entry: 'to_float', bindings: { packed: h, wide_out: out }, params: { n: h.size }, workgroups: streamGrid(words), cost: { bytes: 6 * h.size } });
-  return out;
+  return convert(gpu, h, 'f32', options.out);
 }
