@@ -54,7 +54,9 @@ describe('f16 storage', () => {
     expect(h.dtype).toBe('f16');
     expect(h.byteLength).toBe(2 * data.length + 2);
     const got = await gpu.read(h);
+    const words = await gpu.read(new Tensor([Math.ceil(h.size / 2)], h.buffer, h.byteOffset, false, 'u32'));
     gpu.release(x, h);
+    expect(new Uint32Array(words.buffer, words.byteOffset, words.length).at(-1)! >>> 16, 'the last word\'s unused high half').toBe(0);
     const wrong: string[] = [];
     for (let i = 0; i < data.length; i++) {
       const allowed = halfCandidates(data[i]);
@@ -68,7 +70,8 @@ describe('f16 storage', () => {
     const gpu = await testGpu();
     const words = Uint32Array.from({ length: 32768 }, (_, w) => (2 * w) | ((2 * w + 1) << 16));
     const packed = gpu.upload(words, [words.length], 'bits', 'u32');
-    const h = new Tensor([65536], packed.buffer, packed.byteOffset, false, 'f16');
+    // A buffer of halves from elsewhere (an array<f16> of a shader-f16 program) comes in by wrap().
+    const h = gpu.wrap(packed.buffer, [65536], { offset: packed.byteOffset, dtype: 'f16' });
     const wide = toF32(gpu, h);
     const again = toF16(gpu, wide);
     const [got, back] = [await gpu.read(wide), await halfBits(gpu, again)];
