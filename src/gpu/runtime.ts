@@ -20,7 +20,7 @@ import { TimestampProfiler, type KernelTiming } from './profiler.js';
 import { numberedSource, packUniform, type Shader } from './shader.js';
 import { checkAliasing } from './aliasing.js';
 import { bytesPerElement, Tensor, type DType } from '../tensor.js';
-import { decodeHalves } from './half-bits.js';
+import { decodeHalves } from '../half-bits.js';
 import { Live, resolveParams, type Program } from './program.js';
 import { TuningTable } from '../tune/table.js';
 

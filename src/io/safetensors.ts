@@ -18,6 +18,7 @@
 // or spliced file is refused instead of loading wrong weights. Files from other
 // writers (safetensors.torch.save_file) carry none and load as before.
 import { InputError } from '../gpu/errors.js';
+import { halfValue } from '../half-bits.js';
 import { crc32Begin, crc32End, crc32Hex, crc32Update } from './crc32.js';
 
 /** A named float32 tensor, row-major, as stored in a checkpoint. */
@@ -52,7 +53,7 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Byte size and float32 conversion of every dtype the reader accepts. */
 const READABLE: Record<string, { size: number; read: Reader }> = {
   F32: { size: 4, read: readF32 },
-  F16: { size: 2, read: (b, n) => readU16(b, n, halfToFloat) },
+  F16: { size: 2, read: (b, n) => readU16(b, n, halfValue) },
   BF16: { size: 2, read: (b, n) => readU16(b, n, bfloatToFloat) },
   F64: { size: 8, read: readF64 },
 };
@@ -292,16 +293,6 @@ function readU16(bytes: Uint8Array, count: number, convert: (bits: number) => nu
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) out[i] = convert(view.getUint16(2 * i, true));
   return out;
-}
-
-/** IEEE 754 binary16: 1 sign, 5 exponent (bias 15), 10 fraction bits. */
-function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
 /** bfloat16 is the top half of a float32. */

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { KernelError, ShapeError } from '../../src/gpu/errors.js';
 import type { Gpu } from '../../src/gpu/runtime.js';
-import { halfValue } from '../../src/gpu/half-bits.js';
+import { halfValue } from '../../src/half-bits.js';
 import { activation } from '../../src/ops/elementwise.js';
 import { toF16, toF32 } from '../../src/ops/half.js';
 import { matmul, type MatmulConfig } from '../../src/ops/matmul.js';

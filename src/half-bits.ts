@@ -1,6 +1,7 @@
-// IEEE binary16 bit patterns to numbers, for reading f16 tensors back (every f16
-// value is exactly an f32, so the decoded array loses nothing). Encoding runs on the
-// GPU (shaders/half.wgsl), not here.
+// IEEE binary16 bit patterns to numbers: for reading f16 tensors back (src/gpu/
+// runtime.ts) and F16 safetensors (src/io/safetensors.ts). Every f16 value is
+// exactly an f32, so the decoded arrays lose nothing. Encoding runs on the GPU
+// (shaders/half.wgsl), not here.
 
 /** The value of one binary16 bit pattern (sign, 5 exponent bits, 10 mantissa bits). */
 export function halfValue(bits: number): number {
