@@ -138,7 +138,8 @@ async function checkHalf(c: HalfCase): Promise<void> {
   const out = oldC && gpu.upload(oldC, [M, N], 'c');
   const y = matmul(gpu, a, b, { transA, transB, bias, activation: c.bias ? 'tanh' : 'identity', accumulate: c.accumulate, out, config: c.config });
   const [got, aSeen, bSeen] = [await gpu.read(y), await gpu.read(a), await gpu.read(b)];
-  gpu.release(a32, b32, a, b, bias, y);
+  // Each once: an f32 operand is its own a32 (b32), and an accumulated y is `out`.
+  gpu.release(...new Set([a32, b32, a, b, bias, y]));
   const act = c.bias ? 'tanh' : 'identity';
   const label = `${c.config.entry} f16 ${c.half.a ? 'A' : ''}${c.half.b ? 'B' : ''} [${M},${K}]·[${K},${N}] ${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'}${c.accumulate ? ' accumulate' : ''}`;
 
@@ -203,14 +204,18 @@ describe('matmul with f16 operands', () => {
   it('picks the vec4 reader itself, and refuses shapes and configurations that cannot read halves', async () => {
     const gpu = await testGpu();
     const x = gpu.upload(operand(33 * 400, 9), [33, 400], 'x');
-    const w = toF16(gpu, gpu.upload(operand(20 * 400, 10), [20, 400], 'w'));
+    const w32 = gpu.upload(operand(20 * 400, 10), [20, 400], 'w');
+    const w = toF16(gpu, w32);
     const y = matmul(gpu, x, w, { transB: true });
     const exact = matmulRef(await gpu.read(x), await gpu.read(w), 33, 20, 400, { transB: true });
     assertClose(await gpu.read(y), exact.c, tolerance(exact, 400, 'identity'), 'default config, f16 weight');
-    const odd = toF16(gpu, gpu.upload(operand(21 * 400, 11), [400, 21], 'odd'));
+    const odd32 = gpu.upload(operand(21 * 400, 11), [400, 21], 'odd');
+    const odd = toF16(gpu, odd32);
+    const bias32 = gpu.upload(uniform(20, 12), [20], 'bias');
+    const bias = toF16(gpu, bias32);
     expect(() => matmul(gpu, x, odd)).toThrow(/f16 operands are read four halves at a time/);
     expect(() => matmul(gpu, x, w, { transB: true, config: configFor(gpu, 'direct', 33, 20, 400) })).toThrow(/reads f32 operands only/);
-    expect(() => matmul(gpu, x, w, { transB: true, bias: toF16(gpu, gpu.upload(uniform(20, 12), [20], 'bias')) })).toThrow(/bias must be f32/);
-    gpu.release(x, w, y, odd);
+    expect(() => matmul(gpu, x, w, { transB: true, bias })).toThrow(/bias must be f32/);
+    gpu.release(x, w32, w, y, odd32, odd, bias32, bias);
   });
 });
