@@ -29,6 +29,7 @@ describe('shaders', () => {
       const source = readFileSync(`shaders/${file}`, 'utf8');
       const linked = await linkShader(`shaders/${file}`, source);
       expect(linked, file).not.toMatch(/^\s*import\s/m);
+      expect(linked, `${file}: comments and blank lines dropped`).not.toMatch(/\/\/|\n\s*\n/);
       const entries = [...source.matchAll(/@compute[^\n]*\n(?:@[^\n]*\n)*fn (\w+)\(/g)].map((m) => m[1]);
       expect(new WgslReflect(linked).entry.compute.map((e) => e.name).sort(), file).toEqual(entries.sort());
     }
@@ -47,6 +48,10 @@ describe('shaders', () => {
       expect(await scalars(file, '?half_a&half_b'), file).toEqual({ a: 'u32', b: 'u32' });
     }
     expect(() => conditionsOf('?half-a')).toThrow(/not a plain name/);
+  });
+
+  it('refuse block comments, which the comment stripping does not parse', async () => {
+    await expect(linkShader('shaders/block.wgsl', '/* a note */\nfn f() -> f32 { return 1.0; }\n')).rejects.toThrow(/shaders\/block\.wgsl: use \/\/ comments/);
   });
 
   it('name the shader when linking fails', async () => {
