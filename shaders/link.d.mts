@@ -4,7 +4,7 @@ import type { Plugin } from 'esbuild';
 
 /** The wesl conditions named by an import's query: `?half_a&half_b` gives { half_a: true, half_b: true }. */
 export function conditionsOf(query: string): Record<string, boolean>;
-/** WGSL without its // comments and blank lines (block comments are refused). */
+/** WGSL without its // comments, every line kept (block comments are refused). */
 export function withoutComments(path: string, wgsl: string): string;
 /** A shader's WGSL with its `import package::...` lines linked in and its `@if`s decided by `conditions`. */
 export function linkShader(path: string, source?: string, conditions?: Record<string, boolean>): Promise<string>;

@@ -60,20 +60,17 @@ export function conditionsOf(query) {
 }
 
 /**
- * The WGSL without its comments and blank lines: what a bundle carries and the GPU
- * compiles. The comments are for readers of shaders/ (about 40% of the text); a
- * bundle embedding every kernel is ~100 KB smaller without them. WGSL has no string
- * literals, so `//` always starts a comment; block comments are refused (none is
- * used) rather than parsed, since they nest.
+ * The WGSL without its comments: what a bundle carries and the GPU compiles. The
+ * comments are for readers of shaders/ (about 40% of the text); a bundle embedding
+ * every kernel is ~100 KB smaller without them. Every line stays, emptied where it
+ * held only a comment, so a compiler's line numbers still point into the file (for
+ * a kernel that imports nothing; a linked one never matched its file). WGSL has no
+ * string literals, so `//` always starts a comment; block comments are refused
+ * (none is used) rather than parsed, since they nest.
  */
 export function withoutComments(path, wgsl) {
   if (wgsl.includes('/*')) throw new Error(`${path}: use // comments; the build strips them, and block comments are not stripped`);
-  return wgsl
-    .split('\n')
-    .map((line) => line.replace(/\s*\/\/.*$/, ''))
-    .filter((line) => line.trim() !== '')
-    .join('\n')
-    .concat('\n');
+  return wgsl.replace(/[ \t]*\/\/[^\n]*/g, '');
 }
 
 /** A shader's WGSL with its imports linked in, its `@if`s decided and its comments dropped. */
