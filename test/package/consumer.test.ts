@@ -104,6 +104,8 @@ describe('a plain install', () => {
     const out = run(dir, process.execPath, ['kernels.mjs']);
     // a = [[1, 2, 3], [4, 5, 6]], b = [[1, 0], [0, 1], [1, 1]]; Adam's first step moves each parameter by lr against its gradient's sign.
     expect(out).toContain('a x b = [ 4, 5, 10, 11 ]');
+    // x = [[1, 2, 3, 4], [5, 6, 7, 8]] times wᵀ, w = [[1, 0, 0, 1], [0.5, 0.5, 0.5, 0.5]] in f16: the published bundle's f16 variant ran.
+    expect(out).toContain('x wT = [ 5, 5, 13, 13 ]');
     const step = /p after one step = \[ ([-\d.e]+), ([-\d.e]+) \]/.exec(out);
     expect(step, out).not.toBeNull();
     expect(Math.abs(Number(step![1]) - 0.4)).toBeLessThan(1e-6);
