@@ -1,5 +1,5 @@
 // IEEE binary16 bit patterns to numbers: for reading f16 tensors back (src/gpu/
-// runtime.ts) and F16 safetensors (src/io/safetensors.ts). Every f16 value is
+// runtime.ts) and F16 and BF16 safetensors (src/io/safetensors.ts), one decoding loop. Every f16 value is
 // exactly an f32, so the decoded arrays lose nothing. Encoding runs on the GPU
 // (shaders/half.wgsl), not here.
 
@@ -14,10 +14,10 @@ export function halfValue(bits: number): number {
   return sign * (1024 + mantissa) * 2 ** (exponent - 25);
 }
 
-/** The first `n` halves of `bytes` (little-endian words, element 0 in the low half) as f32s. */
-export function decodeHalves(bytes: ArrayBuffer, n: number): Float32Array {
-  const halves = new Uint16Array(bytes, 0, n);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = halfValue(halves[i]);
+/** The first `count` 16-bit little-endian patterns of `bytes` as f32s, each through `convert` (halfValue, or bfloat16's). */
+export function decode16(bytes: Uint8Array, count: number, convert: (bits: number) => number = halfValue): Float32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = convert(view.getUint16(2 * i, true));
   return out;
 }

@@ -11,6 +11,9 @@ export type DType = 'f32' | 'u32' | 'f16';
 /** Bytes an element: 4, or 2 for f16. */
 export const bytesPerElement = (dtype: DType): number => (dtype === 'f16' ? 2 : 4);
 
+/** Bytes `size` elements take, rounded up to whole 32-bit words (an odd-length f16 tensor ends in a half-used word). */
+export const byteLengthOf = (size: number, dtype: DType): number => Math.ceil((size * bytesPerElement(dtype)) / 4) * 4;
+
 export class Tensor {
   readonly size: number;
 
@@ -29,9 +32,9 @@ export class Tensor {
     this.size = shape.reduce((a, b) => a * b, 1);
   }
 
-  /** Bytes the elements take, rounded up to whole 32-bit words (an odd-length f16 tensor ends in a half-used word). */
+  /** Bytes the elements take, in whole 32-bit words (byteLengthOf). */
   get byteLength(): number {
-    return Math.ceil((this.size * bytesPerElement(this.dtype)) / 4) * 4;
+    return byteLengthOf(this.size, this.dtype);
   }
 
   /** A view of `shape` starting `elementOffset` elements in (shares the buffer). */

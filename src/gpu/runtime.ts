@@ -19,8 +19,8 @@ import { ReadbackRing } from './readback.js';
 import { TimestampProfiler, type KernelTiming } from './profiler.js';
 import { numberedSource, packUniform, type Shader } from './shader.js';
 import { checkAliasing } from './aliasing.js';
-import { bytesPerElement, Tensor, type DType } from '../tensor.js';
-import { decodeHalves } from '../half-bits.js';
+import { byteLengthOf, Tensor, type DType } from '../tensor.js';
+import { decode16 } from '../half-bits.js';
 import { Live, resolveParams, type Program } from './program.js';
 import { TuningTable } from '../tune/table.js';
 
@@ -138,7 +138,7 @@ export class Gpu {
   empty(shape: readonly number[], label: string, dtype: DType = 'f32'): Tensor {
     this.assertAlive();
     const size = shape.reduce((a, b) => a * b, 1);
-    const bytes = Math.ceil((size * bytesPerElement(dtype)) / 4) * 4;
+    const bytes = byteLengthOf(size, dtype);
     const max = this.device.limits.maxBufferSize;
     if (bytes > max) throw new LimitError(`tensor '${label}' [${shape.join(', ')}] needs ${mib(bytes)}, more than this adapter's largest buffer (maxBufferSize ${mib(max)}); use a smaller batch (--batch-size) or another adapter (--adapter)`);
     return new Tensor(shape, this.log.scoped(`allocating '${label}'`, () => this.pool.acquire(Math.max(4, bytes), label)), 0, true, dtype);
@@ -220,7 +220,7 @@ export class Gpu {
       throw (await this.lostSoon()) ?? e;
     }
     await this.checkErrors();
-    return t.dtype === 'f16' ? decodeHalves(bytes, t.size) : new Float32Array(bytes);
+    return t.dtype === 'f16' ? decode16(new Uint8Array(bytes), t.size) : new Float32Array(bytes);
   }
 
   copy(src: Tensor, dst: Tensor): void {

@@ -18,7 +18,7 @@
 // or spliced file is refused instead of loading wrong weights. Files from other
 // writers (safetensors.torch.save_file) carry none and load as before.
 import { InputError } from '../gpu/errors.js';
-import { halfValue } from '../half-bits.js';
+import { decode16, halfValue } from '../half-bits.js';
 import { crc32Begin, crc32End, crc32Hex, crc32Update } from './crc32.js';
 
 /** A named float32 tensor, row-major, as stored in a checkpoint. */
@@ -53,8 +53,8 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Byte size and float32 conversion of every dtype the reader accepts. */
 const READABLE: Record<string, { size: number; read: Reader }> = {
   F32: { size: 4, read: readF32 },
-  F16: { size: 2, read: (b, n) => readU16(b, n, halfValue) },
-  BF16: { size: 2, read: (b, n) => readU16(b, n, bfloatToFloat) },
+  F16: { size: 2, read: (b, n) => decode16(b, n, halfValue) },
+  BF16: { size: 2, read: (b, n) => decode16(b, n, bfloatToFloat) },
   F64: { size: 8, read: readF64 },
 };
 
@@ -285,13 +285,6 @@ function readF64(bytes: Uint8Array, count: number): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) out[i] = view.getFloat64(8 * i, true);
-  return out;
-}
-
-function readU16(bytes: Uint8Array, count: number, convert: (bits: number) => number): Float32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) out[i] = convert(view.getUint16(2 * i, true));
   return out;
 }
 

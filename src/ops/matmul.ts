@@ -318,6 +318,7 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
     }
   }
   const half: HalfOperands = { a: a.dtype === 'f16', b: b.dtype === 'f16' };
+  const anyHalf = half.a || half.b;
   if (accumulate) {
     if (!out) throw new ShapeError('matmul: accumulate adds into an existing C; pass it as `out`');
     if (bias || activation !== 'identity') {
@@ -329,9 +330,9 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
   // f16 operands take the f32 product's tiles with the vec4 entry that reads halves
   // (a caller's own config must name one: configPipeline says so otherwise).
   const chosen = options.config ?? gpu.tuning.lookup(problem) ?? defaultMatmulConfig(gpu, problem);
-  const config = (half.a || half.b) && !options.config ? halfReader(chosen) : chosen;
+  const config = anyHalf && !options.config ? halfReader(chosen) : chosen;
   checkConfig(gpu, config);
-  if ((half.a || half.b) && !entryRuns(config, problem)) {
+  if (anyHalf && !entryRuns(config, problem)) {
     throw new ShapeError(`matmul: f16 operands are read four halves at a time, which needs K % 4 == 0, M % 4 == 0 with transA and N % 4 == 0 without transB; ${opA} · ${opB} is [${M}, ${K}] · [${K}, ${N}]; pad a side to a multiple of 4 or keep the operands f32`);
   }
   if (!entryRuns(config, problem)) {
